@@ -1,1 +1,45 @@
-int main() { return 0; }
+// gatehouse: the desktop console with the embedded server. Without a display it runs like
+// gatehoused, so one command works on a workstation and on a server.
+#include "server/runtime/HeadlessMain.h"
+#include "server/runtime/ServerController.h"
+#include "ui/MainWindow.h"
+
+#include <QApplication>
+#include <QCoreApplication>
+
+#include <memory>
+
+namespace {
+bool hasDisplay()
+{
+    return !qEnvironmentVariableIsEmpty("DISPLAY") || !qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY") ||
+           !qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM");
+}
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    if (!hasDisplay()) {
+        QCoreApplication app(argc, argv);
+        QCoreApplication::setApplicationName(QStringLiteral("gatehouse"));
+        Config config;
+        if (auto exitCode = HeadlessMain::handleConfig(QStringLiteral("gatehouse"), &config))
+            return *exitCode;
+        return HeadlessMain::run(config);
+    }
+    QApplication app(argc, argv);
+    QCoreApplication::setOrganizationName(QStringLiteral("Gatehouse"));
+    QCoreApplication::setApplicationName(QStringLiteral("gatehouse"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(GATEHOUSE_VERSION));
+    QApplication::setDesktopFileName(QStringLiteral("gatehouse"));
+    Config config;
+    if (auto exitCode = HeadlessMain::handleConfig(QStringLiteral("gatehouse"), &config))
+        return *exitCode;
+    ServerController controller(config);
+    MainWindow window(&controller);
+    window.show();
+    controller.start();
+    const int code = QApplication::exec();
+    controller.shutdown();
+    return code;
+}

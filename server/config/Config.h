@@ -28,4 +28,6 @@ struct Config
     bool embeddedDatabase() const { return databaseUrl.isEmpty(); }
     bool embeddedRedis() const { return redisUrl.isEmpty(); }
     int effectiveWorkers() const;  // workers, or the number of cores when 0
+
+    friend bool operator==(const Config &, const Config &) = default;
 };

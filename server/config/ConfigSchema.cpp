@@ -1,0 +1,308 @@
+#include "ConfigSchema.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QRegularExpression>
+#include <QUrl>
+#include <QUrlQuery>
+
+using namespace Qt::StringLiterals;
+
+namespace ConfigSchema {
+
+const QList<Option> &options()
+{
+    // Order here is the order of help and describe(). Defaults shown in help must match the
+    // initialisers in Config (TestConfig checks it).
+    static const QList<Option> table = {
+        {.key = u"config"_s,
+         .type = Type::File,
+         .valueName = u"FILE"_s,
+         .defaultText = u"none"_s,
+         .help = u"Read settings from FILE (key = value lines); flags and environment win"_s,
+         .allowEmpty = true},
+        {.key = u"listen"_s,
+         .type = Type::HostPort,
+         .valueName = u"HOST:PORT"_s,
+         .defaultText = u"127.0.0.1:8600"_s,
+         .help = u"Address the HTTP server listens on: IPv4, localhost or [IPv6], and a port"_s},
+        {.key = u"workers"_s,
+         .type = Type::Int,
+         .valueName = u"N"_s,
+         .defaultText = u"0"_s,
+         .help = u"HTTP worker threads; 0 = one per CPU core"_s,
+         .minimum = 0,
+         .maximum = 256},
+        {.key = u"shutdown-timeout"_s,
+         .type = Type::Int,
+         .valueName = u"SECONDS"_s,
+         .defaultText = u"10"_s,
+         .help = u"How long in-flight requests may finish on shutdown"_s,
+         .minimum = 0,
+         .maximum = 3600},
+        {.key = u"data-dir"_s,
+         .type = Type::Path,
+         .valueName = u"DIR"_s,
+         .defaultText = u"$XDG_DATA_HOME/gatehouse or ~/.local/share/gatehouse; "
+                        u"/var/lib/gatehouse as root"_s,
+         .help = u"Directory for the embedded services and local state (absolute or ~/…)"_s},
+        {.key = u"database-url"_s,
+         .type = Type::Url,
+         .valueName = u"URL"_s,
+         .defaultText = u"empty: embedded PostgreSQL"_s,
+         .help = u"PostgreSQL server, postgresql://USER:PASSWORD@HOST:PORT/DB"_s,
+         .secret = true,
+         .allowEmpty = true,
+         .allowed = {u"postgresql"_s, u"postgres"_s}},
+        {.key = u"redis-url"_s,
+         .type = Type::Url,
+         .valueName = u"URL"_s,
+         .defaultText = u"empty: embedded redis-server"_s,
+         .help = u"Redis server, redis://[:PASSWORD@]HOST:PORT[/DB], rediss://… or "
+                 u"unix:///PATH"_s,
+         .secret = true,
+         .allowEmpty = true,
+         .allowed = {u"redis"_s, u"rediss"_s, u"unix"_s, u"redis+unix"_s}},
+        {.key = u"service-user"_s,
+         .type = Type::String,
+         .valueName = u"NAME"_s,
+         .defaultText = u"gatehouse"_s,
+         .help = u"Account that runs the embedded services when started as root"_s,
+         .pattern = u"[a-z_][a-z0-9_-]{0,31}"_s,
+         .patternHelp = u"a user name (a-z, 0-9, _ and -, starting with a letter or _, at most "
+                        u"32 characters)"_s},
+        {.key = u"log-format"_s,
+         .type = Type::Enum,
+         .valueName = u"FORMAT"_s,
+         .defaultText = u"text"_s,
+         .help = u"Log lines for people (text) or for collectors (json)"_s,
+         .allowed = {u"text"_s, u"json"_s}},
+        {.key = u"log-level"_s,
+         .type = Type::Enum,
+         .valueName = u"LEVEL"_s,
+         .defaultText = u"info"_s,
+         .help = u"Least severe log level written"_s,
+         .allowed = {u"debug"_s, u"info"_s, u"warning"_s, u"error"_s}},
+    };
+    return table;
+}
+
+const Option *find(QStringView key)
+{
+    for (const Option &option : options()) {
+        if (option.key == key)
+            return &option;
+    }
+    return nullptr;
+}
+
+QString environmentName(QStringView key)
+{
+    return environmentPrefix + key.toString().toUpper().replace(u'-', u'_');
+}
+
+QString formatHostPort(const QHostAddress &address, quint16 port)
+{
+    const QString host = address.protocol() == QAbstractSocket::IPv6Protocol
+                             ? u'[' + address.toString() + u']'
+                             : address.toString();
+    return host + u':' + QString::number(port);
+}
+
+QString maskUrl(const QString &url)
+{
+    const qsizetype schemeEnd = url.indexOf(u"://");
+    if (schemeEnd < 0)
+        return url;
+    QString masked = url;
+
+    // Query first: replacing the userinfo afterwards shifts only what lies before the query.
+    const qsizetype queryStart = masked.indexOf(u'?', schemeEnd + 3);
+    if (queryStart >= 0) {
+        const qsizetype fragment = masked.indexOf(u'#', queryStart);
+        const qsizetype queryEnd = fragment < 0 ? masked.size() : fragment;
+        QStringList pairs = masked.mid(queryStart + 1, queryEnd - queryStart - 1).split(u'&');
+        for (QString &pair : pairs) {
+            const qsizetype eq = pair.indexOf(u'=');
+            if (eq > 0 && eq + 1 < pair.size() &&
+                pair.left(eq).compare(u"password", Qt::CaseInsensitive) == 0)
+                pair = pair.left(eq + 1) + u"****"_s;
+        }
+        masked.replace(queryStart + 1, queryEnd - queryStart - 1, pairs.join(u'&'));
+    }
+
+    const qsizetype authStart = schemeEnd + 3;
+    qsizetype authEnd = authStart;
+    while (authEnd < masked.size() && masked[authEnd] != u'/' && masked[authEnd] != u'?' &&
+           masked[authEnd] != u'#')
+        ++authEnd;
+    // The last '@' ends the userinfo: an unencoded '@' in a password must not reveal its tail.
+    const qsizetype at = QStringView(masked).mid(authStart, authEnd - authStart).lastIndexOf(u'@');
+    if (at < 0)
+        return masked;
+    const qsizetype colon = QStringView(masked).mid(authStart, at).indexOf(u':');
+    if (colon < 0 || colon + 1 == at)
+        return masked;
+    masked.replace(authStart + colon + 1, at - colon - 1, u"****"_s);
+    return masked;
+}
+
+namespace {
+
+Error invalid(const QString &message)
+{
+    return makeError(u"CONFIG_INVALID"_s, message);
+}
+
+QString quoted(const Option &option, const QString &text)
+{
+    return u'"' + (option.secret ? maskUrl(text) : text) + u'"';
+}
+
+Result<Value> parseInt(const Option &option, const QString &text)
+{
+    static const QRegularExpression digits(u"^[+-]?[0-9]+$"_s);
+    const QString range =
+        QString::number(option.minimum) + u".."_s + QString::number(option.maximum);
+    if (!digits.match(text).hasMatch())
+        return invalid(quoted(option, text) + u" is not an integer ("_s + range + u')');
+    bool ok = false;
+    const qlonglong number = text.toLongLong(&ok);
+    if (!ok || number < option.minimum || number > option.maximum)
+        return invalid(quoted(option, text) + u" is out of range "_s + range);
+    return Value{.text = QString::number(number), .number = int(number)};
+}
+
+Result<Value> parseEnum(const Option &option, const QString &text)
+{
+    const QString lower = text.toLower();
+    if (!option.allowed.contains(lower))
+        return invalid(quoted(option, text) + u" is not one of "_s + option.allowed.join(u", "_s));
+    return Value{.text = lower};
+}
+
+Result<Value> parseHostPort(const Option &option, const QString &text)
+{
+    const QString problem = quoted(option, text) + u" is not HOST:PORT"_s;
+    QString host;
+    QString port;
+    QHostAddress address;
+    if (text.startsWith(u'[')) {
+        const qsizetype close = text.indexOf(u"]:");
+        if (close < 0)
+            return invalid(problem + u" (IPv6 goes in brackets: [::1]:8600)"_s);
+        host = text.mid(1, close - 1);
+        port = text.mid(close + 2);
+        if (!address.setAddress(host) || address.protocol() != QAbstractSocket::IPv6Protocol)
+            return invalid(problem + u": \""_s + host + u"\" is not an IPv6 address"_s);
+    } else {
+        const qsizetype colon = text.lastIndexOf(u':');
+        if (colon < 0)
+            return invalid(problem);
+        host = text.left(colon);
+        port = text.mid(colon + 1);
+        // QHostAddress also takes "127.1" and "2130706433"; only dotted quads are unambiguous.
+        static const QRegularExpression dottedQuad(u"^[0-9]{1,3}(\\.[0-9]{1,3}){3}$"_s);
+        if (host.contains(u':'))
+            return invalid(problem + u" (IPv6 goes in brackets: [::1]:8600)"_s);
+        if (host.compare(u"localhost", Qt::CaseInsensitive) == 0)
+            address = QHostAddress(QHostAddress::LocalHost);
+        else if (!dottedQuad.match(host).hasMatch() || !address.setAddress(host))
+            return invalid(problem + u": HOST must be an IP address, [IPv6] or localhost"_s);
+    }
+    static const QRegularExpression portDigits(u"^[0-9]{1,5}$"_s);
+    const int number = portDigits.match(port).hasMatch() ? port.toInt() : 0;
+    if (number < 1 || number > 65535)
+        return invalid(problem + u": PORT must be 1..65535"_s);
+    const auto port16 = quint16(number);
+    return Value{.text = formatHostPort(address, port16), .address = address, .port = port16};
+}
+
+Result<Value> parseUrl(const Option &option, const QString &text)
+{
+    const QString shown = quoted(option, text);
+    const QString schemes = option.allowed.join(u"://, "_s) + u"://"_s;
+    for (const QChar c : text) {
+        if (c.isSpace() || c.category() == QChar::Other_Control)
+            return invalid(shown + u" contains a space or control character"_s);
+    }
+    const qsizetype schemeEnd = text.indexOf(u"://");
+    const QString scheme = text.left(qMax<qsizetype>(schemeEnd, 0)).toLower();
+    if (schemeEnd <= 0 || !option.allowed.contains(scheme))
+        return invalid(shown + u" must start with "_s + schemes);
+    // Not QUrl::errorString(): it quotes the whole URL, password included.
+    const QUrl url(text, QUrl::StrictMode);
+    if (!url.isValid())
+        return invalid(shown + u" is not a valid URL"_s);
+    if (scheme.endsWith(u"unix")) {
+        if (!url.host().isEmpty() || !url.path().startsWith(u'/') || url.path().size() < 2)
+            return invalid(shown + u" needs an absolute socket path, e.g. "_s + scheme +
+                           u":///run/redis/redis.sock"_s);
+        return Value{.text = text};
+    }
+    // libpq also takes the host as a parameter (postgresql:///db?host=/run/postgresql).
+    if (url.host().isEmpty() && !QUrlQuery(url).hasQueryItem(u"host"_s))
+        return invalid(shown + u" has no host"_s);
+    if (scheme.startsWith(u"redis")) {
+        static const QRegularExpression database(u"^(/[0-9]{0,5})?$"_s);
+        if (!database.match(url.path()).hasMatch())
+            return invalid(shown + u": the path must be a database number, e.g. /0"_s);
+    }
+    return Value{.text = text};
+}
+
+Result<Value> parsePath(const Option &option, const QString &text, const QString &homeDir)
+{
+    QString path = text;
+    if (path == u"~" || path.startsWith(u"~/")) {
+        if (homeDir.isEmpty())
+            return invalid(quoted(option, text) + u" starts with ~ but HOME is not set"_s);
+        path = homeDir + path.mid(1);
+    }
+    if (option.type == Type::File) {
+        // A file named on the command line is naturally relative to the working directory.
+        return Value{.text = QDir::cleanPath(QFileInfo(path).absoluteFilePath())};
+    }
+    if (!QDir::isAbsolutePath(path))
+        return invalid(quoted(option, text) + u" is not an absolute path (or ~/…)"_s);
+    return Value{.text = QDir::cleanPath(path)};
+}
+
+Result<Value> parseString(const Option &option, const QString &text)
+{
+    if (!option.pattern.isEmpty()) {
+        const QRegularExpression pattern(QRegularExpression::anchoredPattern(option.pattern));
+        if (!pattern.match(text).hasMatch())
+            return invalid(quoted(option, text) + u" is not "_s + option.patternHelp);
+    }
+    return Value{.text = text};
+}
+
+} // namespace
+
+Result<Value> parse(const Option &option, const QString &text, const QString &homeDir)
+{
+    if (text.isEmpty()) {
+        if (option.allowEmpty)
+            return Value{};
+        return invalid(u"the value is empty"_s);
+    }
+    switch (option.type) {
+    case Type::String:
+        return parseString(option, text);
+    case Type::Int:
+        return parseInt(option, text);
+    case Type::Enum:
+        return parseEnum(option, text);
+    case Type::HostPort:
+        return parseHostPort(option, text);
+    case Type::Url:
+        return parseUrl(option, text);
+    case Type::Path:
+    case Type::File:
+        return parsePath(option, text, homeDir);
+    }
+    return invalid(u"unsupported option type"_s);
+}
+
+} // namespace ConfigSchema

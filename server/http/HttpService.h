@@ -1,0 +1,58 @@
+#pragma once
+
+#include "HttpWorker.h"
+#include "models/common/Result.h"
+
+#include <QHostAddress>
+#include <QList>
+#include <QObject>
+
+#include <atomic>
+#include <memory>
+
+class QThread;
+
+struct HttpServiceSettings
+{
+    QHostAddress address{QHostAddress::LocalHost};
+    quint16 port = 8600;
+    int workers = 1;
+    int maxConnections = 10000;
+    QString databaseUrl;
+    QString redisUrl;
+};
+
+// The embedded HTTP server: N workers, each a thread with its own SO_REUSEPORT socket.
+// Never runs in the GUI thread. start() and stop() are called from one controlling thread.
+class HttpService : public QObject
+{
+    Q_OBJECT
+public:
+    HttpService(HttpServiceSettings settings, RouteInstaller installer, QObject *parent = nullptr);
+    ~HttpService() override;
+
+    Status start();
+    // Stops accepting, lets in-flight requests finish for up to gracefulMs, then closes all.
+    void stop(int gracefulMs);
+
+    bool isRunning() const { return !m_workers.isEmpty(); }
+    quint16 port() const { return m_port; }
+    QHostAddress address() const { return m_settings.address; }
+    int inFlight() const { return m_stats.inFlight.load(); }
+    int openConnections() const { return m_openConnections.load(); }
+    quint64 totalRequests() const { return m_stats.total.load(); }
+
+private:
+    struct Worker
+    {
+        QThread *thread;
+        HttpWorker *worker;
+    };
+
+    HttpServiceSettings m_settings;
+    RouteInstaller m_installer;
+    ExchangeStats m_stats;
+    std::atomic<int> m_openConnections{0};
+    QList<Worker> m_workers;
+    quint16 m_port = 0;
+};

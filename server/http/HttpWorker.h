@@ -1,0 +1,54 @@
+#pragma once
+
+#include "HttpExchange.h"
+#include "Router.h"
+#include "WorkerContext.h"
+
+#include <QObject>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+
+class ConnectionListener;
+class HttpServer;
+class RedisClient;
+
+using RouteInstaller = std::function<void(Router &, WorkerContext &)>;
+
+struct HttpWorkerSettings
+{
+    int index = 0;
+    int listenDescriptor = -1;
+    int maxConnections = 10000;
+    QString databaseUrl;
+    QString redisUrl;
+};
+
+// One HTTP worker: lives in its own QThread and owns everything it uses there — listener,
+// QHttpServer, database connection, Redis connection — so no request ever takes a lock.
+// setUp/stopAccepting/tearDown are invoked in the worker's thread by HttpService.
+class HttpWorker : public QObject
+{
+    Q_OBJECT
+public:
+    HttpWorker(HttpWorkerSettings settings, RouteInstaller installer, ExchangeStats *stats,
+               std::atomic<int> *openConnections);
+    ~HttpWorker() override;
+
+    Q_INVOKABLE bool setUp();
+    Q_INVOKABLE void stopAccepting();
+    Q_INVOKABLE void tearDown();
+    QString setUpError() const { return m_setUpError; }
+
+private:
+    HttpWorkerSettings m_settings;
+    RouteInstaller m_installer;
+    ExchangeStats *m_stats;
+    std::atomic<int> *m_openConnections;
+    RedisClient *m_redis = nullptr;
+    std::unique_ptr<WorkerContext> m_context;
+    HttpServer *m_server = nullptr;
+    ConnectionListener *m_listener = nullptr;
+    QString m_setUpError;
+};

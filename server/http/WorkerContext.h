@@ -1,0 +1,33 @@
+#pragma once
+
+#include "models/common/Result.h"
+
+#include <QSqlDatabase>
+#include <QString>
+
+class RedisClient;
+
+// What a route handler of one HTTP worker may use. Everything here belongs to the worker's
+// thread: its own PostgreSQL connection and its own async Redis connection.
+class WorkerContext
+{
+public:
+    WorkerContext(int index, QString databaseUrl, RedisClient *redis);
+    ~WorkerContext();
+
+    int index() const { return m_index; }
+    RedisClient *redis() const { return m_redis; }
+
+    // The worker's database connection, opened (or reopened after a failure) on demand.
+    // Opening blocks for at most the URL's connect_timeout; handlers call this only for one
+    // short statement, as DESIGN.md allows.
+    Result<QSqlDatabase> database();
+    // Call when a statement failed with a connection error: the next database() reconnects.
+    void resetDatabase();
+
+private:
+    int m_index;
+    QString m_databaseUrl;
+    QString m_connectionName;
+    RedisClient *m_redis;
+};
