@@ -73,12 +73,15 @@ const QStringList &sslModes()
 
 const QStringList &extraOptionNames()
 {
-    static const QStringList names{
-        QStringLiteral("sslrootcert"),     QStringLiteral("sslcert"),
-        QStringLiteral("sslkey"),          QStringLiteral("sslcrl"),
-        QStringLiteral("target_session_attrs"), QStringLiteral("keepalives"),
-        QStringLiteral("keepalives_idle"), QStringLiteral("keepalives_interval"),
-        QStringLiteral("keepalives_count")};
+    static const QStringList names{QStringLiteral("sslrootcert"),
+                                   QStringLiteral("sslcert"),
+                                   QStringLiteral("sslkey"),
+                                   QStringLiteral("sslcrl"),
+                                   QStringLiteral("target_session_attrs"),
+                                   QStringLiteral("keepalives"),
+                                   QStringLiteral("keepalives_idle"),
+                                   QStringLiteral("keepalives_interval"),
+                                   QStringLiteral("keepalives_count")};
     return names;
 }
 
@@ -178,8 +181,7 @@ Status applyParameter(const QString &key, const QString &value, DatabaseSettings
     } else if (key == QLatin1String("port")) {
         const auto port = parsePort(value);
         if (!port)
-            return invalid(
-                QStringLiteral("port '%1' is not a number from 1 to 65535").arg(value));
+            return invalid(QStringLiteral("port '%1' is not a number from 1 to 65535").arg(value));
         s.port = *port;
     } else if (key == QLatin1String("dbname")) {
         s.databaseName = value;
@@ -230,10 +232,10 @@ Status parseQuery(QStringView query, DatabaseSettings &s)
             return invalid(QStringLiteral("a parameter name has a malformed %-escape"));
         const auto value = percentDecode(pair.mid(eq + 1));
         if (!value)
-            return invalid(*key == QLatin1String("password")
-                               ? QStringLiteral("the password has a malformed %-escape")
-                               : QStringLiteral("parameter '%1' has a malformed %-escape")
-                                     .arg(*key));
+            return invalid(
+                *key == QLatin1String("password")
+                    ? QStringLiteral("the password has a malformed %-escape")
+                    : QStringLiteral("parameter '%1' has a malformed %-escape").arg(*key));
         if (seen.contains(*key))
             return invalid(QStringLiteral("parameter '%1' is given twice").arg(*key));
         seen.append(*key);
@@ -305,47 +307,50 @@ Result<DatabaseSettings> DatabaseSettings::fromUrl(const QString &url)
     return s;
 }
 
-QString DatabaseSettings::toUrl() const
+// passwordPart is already encoded: toUrl() passes the percent-encoded password,
+// redactedUrl() a literal marker that percent-encoding would otherwise turn into %2A%2A%2A.
+static QString buildUrl(const DatabaseSettings &s, const QString &passwordPart)
 {
-    QString url = QStringLiteral("postgresql://") + percentEncode(user);
-    if (!password.isEmpty())
-        url += QLatin1Char(':') + percentEncode(password);
+    QString url = QStringLiteral("postgresql://") + percentEncode(s.user);
+    if (!passwordPart.isEmpty())
+        url += QLatin1Char(':') + passwordPart;
     url += QLatin1Char('@');
-    if (!host.isEmpty())
-        url += host.contains(QLatin1Char(':')) ? QLatin1Char('[') + host + QLatin1Char(']')
-                                               : percentEncode(host);
-    url += QLatin1Char(':') + QString::number(port) + QLatin1Char('/') +
-           percentEncode(databaseName);
+    if (!s.host.isEmpty())
+        url += s.host.contains(QLatin1Char(':')) ? QLatin1Char('[') + s.host + QLatin1Char(']')
+                                                 : percentEncode(s.host);
+    url += QLatin1Char(':') + QString::number(s.port) + QLatin1Char('/') +
+           percentEncode(s.databaseName);
 
     QStringList params;
-    if (!socketDir.isEmpty())
-        params << QStringLiteral("host=") + percentEncode(socketDir);
-    if (connectTimeoutSeconds != DefaultConnectTimeoutSeconds)
-        params << QStringLiteral("connect_timeout=") + QString::number(connectTimeoutSeconds);
-    if (!sslMode.isEmpty())
-        params << QStringLiteral("sslmode=") + sslMode;
-    if (!applicationName.isEmpty())
-        params << QStringLiteral("application_name=") + percentEncode(applicationName);
-    for (auto it = extraOptions.begin(); it != extraOptions.end(); ++it)
+    if (!s.socketDir.isEmpty())
+        params << QStringLiteral("host=") + percentEncode(s.socketDir);
+    if (s.connectTimeoutSeconds != DatabaseSettings::DefaultConnectTimeoutSeconds)
+        params << QStringLiteral("connect_timeout=") + QString::number(s.connectTimeoutSeconds);
+    if (!s.sslMode.isEmpty())
+        params << QStringLiteral("sslmode=") + s.sslMode;
+    if (!s.applicationName.isEmpty())
+        params << QStringLiteral("application_name=") + percentEncode(s.applicationName);
+    for (auto it = s.extraOptions.begin(); it != s.extraOptions.end(); ++it)
         params << it.key() + QLatin1Char('=') + percentEncode(it.value());
     if (!params.isEmpty())
         url += QLatin1Char('?') + params.join(QLatin1Char('&'));
     return url;
 }
 
+QString DatabaseSettings::toUrl() const
+{
+    return buildUrl(*this, percentEncode(password));
+}
+
 QString DatabaseSettings::redactedUrl() const
 {
-    DatabaseSettings copy = *this;
-    if (!copy.password.isEmpty())
-        copy.password = QStringLiteral("***");
-    // percentEncode leaves '*' alone, so the marker stays readable.
-    return copy.toUrl();
+    return buildUrl(*this, password.isEmpty() ? QString() : QStringLiteral("***"));
 }
 
 QString DatabaseSettings::describeServer() const
 {
     if (!socketDir.isEmpty())
-        return QStringLiteral("unix socket %1 (port %2)").arg(socketDir).arg(port);
+        return QStringLiteral("unix socket %1 (port %2)").arg(socketDir, QString::number(port));
     return (host.contains(QLatin1Char(':')) ? QLatin1Char('[') + host + QLatin1Char(']') : host) +
            QLatin1Char(':') + QString::number(port);
 }
@@ -363,8 +368,7 @@ QString DatabaseSettings::connectOptions() const
     return options.join(QLatin1Char(';'));
 }
 
-Result<QSqlDatabase> openDatabase(const DatabaseSettings &settings,
-                                  const QString &connectionName)
+Result<QSqlDatabase> openDatabase(const DatabaseSettings &settings, const QString &connectionName)
 {
     const QString driver = QStringLiteral("QPSQL");
     if (!QSqlDatabase::isDriverAvailable(driver))
@@ -372,9 +376,9 @@ Result<QSqlDatabase> openDatabase(const DatabaseSettings &settings,
                          QStringLiteral("the Qt PostgreSQL driver (QPSQL) is not available; "
                                         "install the package libqt6sql6-psql"));
     if (QSqlDatabase::contains(connectionName))
-        return makeError(QStringLiteral("DATABASE_UNAVAILABLE"),
-                         QStringLiteral("database connection name '%1' is already in use")
-                             .arg(connectionName));
+        return makeError(
+            QStringLiteral("DATABASE_UNAVAILABLE"),
+            QStringLiteral("database connection name '%1' is already in use").arg(connectionName));
 
     QString message;
     {
@@ -395,9 +399,9 @@ Result<QSqlDatabase> openDatabase(const DatabaseSettings &settings,
     // libpq does not echo passwords, but be certain: a message is shown and logged.
     if (settings.password.size() >= 4)
         message.replace(settings.password, QStringLiteral("***"));
-    return makeError(QStringLiteral("DATABASE_UNAVAILABLE"),
-                     QStringLiteral("cannot connect to PostgreSQL at %1 (database '%2', user "
-                                    "'%3'): %4")
-                         .arg(settings.describeServer(), settings.databaseName, settings.user,
-                              message));
+    return makeError(
+        QStringLiteral("DATABASE_UNAVAILABLE"),
+        QStringLiteral("cannot connect to PostgreSQL at %1 (database '%2', user "
+                       "'%3'): %4")
+            .arg(settings.describeServer(), settings.databaseName, settings.user, message));
 }

@@ -47,5 +47,4 @@ struct DatabaseSettings
 // Opens a QPSQL connection registered under connectionName (which must not be in use yet).
 // The connection belongs to the calling thread. On failure the name is removed again and the
 // error is DATABASE_UNAVAILABLE with the driver's message and the server, never the password.
-Result<QSqlDatabase> openDatabase(const DatabaseSettings &settings,
-                                  const QString &connectionName);
+Result<QSqlDatabase> openDatabase(const DatabaseSettings &settings, const QString &connectionName);

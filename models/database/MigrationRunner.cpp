@@ -8,7 +8,6 @@
 #include <QHash>
 #include <QSqlError>
 #include <QSqlQuery>
-
 #include <algorithm>
 #include <mutex>
 #include <utility>
@@ -56,7 +55,9 @@ public:
     Status acquire()
     {
         QSqlQuery query(m_db);
-        query.prepare(QStringLiteral("SELECT pg_advisory_lock(:key)"));
+        if (!query.prepare(QStringLiteral("SELECT pg_advisory_lock(:key)")))
+            return failed(QStringLiteral("cannot take the migration lock: ") +
+                          sqlMessage(query.lastError()));
         query.bindValue(QStringLiteral(":key"), MigrationRunner::AdvisoryLockKey);
         if (!query.exec())
             return failed(QStringLiteral("cannot take the migration lock: ") +
@@ -70,9 +71,9 @@ public:
         if (!m_held)
             return;
         QSqlQuery query(m_db);
-        query.prepare(QStringLiteral("SELECT pg_advisory_unlock(:key)"));
+        const bool prepared = query.prepare(QStringLiteral("SELECT pg_advisory_unlock(:key)"));
         query.bindValue(QStringLiteral(":key"), MigrationRunner::AdvisoryLockKey);
-        if (!query.exec() || !query.next() || !query.value(0).toBool())
+        if (!prepared || !query.exec() || !query.next() || !query.value(0).toBool())
             Log::warning(QStringLiteral("db.migration.unlock_failed"),
                          {{QStringLiteral("error"), sqlMessage(query.lastError())}});
     }
@@ -113,8 +114,7 @@ Result<QList<AppliedRow>> readApplied(QSqlDatabase &db)
                       sqlMessage(query.lastError()));
     QList<AppliedRow> rows;
     while (query.next())
-        rows.append({query.value(0).toInt(), query.value(1).toString(),
-                     query.value(2).toString()});
+        rows.append({query.value(0).toInt(), query.value(1).toString(), query.value(2).toString()});
     return rows;
 }
 
@@ -147,8 +147,7 @@ Status checkApplied(const QList<AppliedRow> &applied, const QList<Migration> &kn
                 QStringLiteral("migration %1 was changed after it was applied (checksum in the "
                                "database %2, file %3): restore the original file and put the "
                                "change into a new migration")
-                    .arg(migration->fileName, row.checksum.left(12),
-                         migration->checksum.left(12)));
+                    .arg(migration->fileName, row.checksum.left(12), migration->checksum.left(12)));
     }
     for (const Migration &migration : known) {
         const bool isApplied = std::any_of(applied.begin(), applied.end(), [&](const auto &row) {
@@ -176,14 +175,21 @@ Status applyOne(QSqlDatabase &db, const Migration &migration)
         return failed(QStringLiteral("cannot start a transaction for %1: %2")
                           .arg(migration.fileName, sqlMessage(db.lastError())));
 
-    // Not prepared on purpose: QPSQL sends unprepared text with PQexec, which runs every
-    // statement of the file (a prepared statement may hold only one).
+    // One statement per exec: given several, QPSQL runs them all but reports only the first
+    // one's result, so a failing later statement would go unnoticed. Not prepared: DDL takes
+    // no parameters and a prepared statement could not hold some commands.
     QSqlQuery query(db);
-    if (!query.exec(QString::fromUtf8(migration.sql)))
-        return failure(sqlMessage(query.lastError()));
+    for (const SqlStatement &statement : migration.statements) {
+        if (!query.exec(statement.text))
+            return failure(QStringLiteral("statement at line %1: %2")
+                               .arg(statement.line)
+                               .arg(sqlMessage(query.lastError())));
+    }
 
-    query.prepare(QStringLiteral("INSERT INTO schema_migrations (version, name, checksum) "
-                                 "VALUES (:version, :name, :checksum)"));
+    if (!query.prepare(QStringLiteral("INSERT INTO schema_migrations (version, name, checksum) "
+                                      "VALUES (:version, :name, :checksum)")))
+        return failure(QStringLiteral("cannot record it in schema_migrations: ") +
+                       sqlMessage(query.lastError()));
     query.bindValue(QStringLiteral(":version"), migration.version);
     query.bindValue(QStringLiteral(":name"), migration.name);
     query.bindValue(QStringLiteral(":checksum"), migration.checksum);

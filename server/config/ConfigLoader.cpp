@@ -18,6 +18,7 @@ namespace {
 const QString kInvalid = u"CONFIG_INVALID"_s;
 const QString kUnknownKey = u"CONFIG_UNKNOWN_KEY"_s;
 const QString kUnreadable = u"CONFIG_FILE_UNREADABLE"_s;
+constexpr qint64 kMaxFileSize = 1024 * 1024;
 
 Log::Format formatFromName(const QString &name)
 {
@@ -368,10 +369,16 @@ Result<LoadedConfig> load(const QStringList &arguments, const QProcessEnvironmen
                 problems.add(kUnreadable, u"config",
                              u"cannot read \""_s + path->text + u"\": "_s + reason,
                              fileSetting->source);
+            } else if (const QByteArray contents = file.read(kMaxFileSize + 1);
+                       contents.size() > kMaxFileSize) {
+                // Guards against --config /dev/zero and the like; real files are a few lines.
+                problems.add(kUnreadable, u"config",
+                             u"\""_s + path->text + u"\" is larger than 1 MiB"_s,
+                             fileSetting->source);
             } else {
                 loaded.config.configFile = path->text;
                 problems.layer = Layer::File;
-                fileSettings = parseFile(path->text, file.readAll(), problems);
+                fileSettings = parseFile(path->text, contents, problems);
             }
         }
     }
@@ -386,7 +393,10 @@ Result<LoadedConfig> load(const QStringList &arguments, const QProcessEnvironmen
                 continue;
             const Option *option = ConfigSchema::find(setting.key);
             const Binding *binding = findBinding(setting.key);
-            Q_ASSERT(option && binding);
+            if (!option || !binding) { // a schema row without its binding line: a bug
+                problems.add(kInvalid, setting.key, u"is not bound to Config"_s, setting.source);
+                continue;
+            }
             const Result<Value> value = ConfigSchema::parse(*option, setting.value, home);
             if (!value) {
                 problems.add(value.error().code, setting.key, value.error().message,

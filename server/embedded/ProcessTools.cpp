@@ -6,6 +6,7 @@
 #include <QStringList>
 #include <QThread>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <sys/stat.h>
@@ -98,15 +99,10 @@ bool unixSocketBound(const QString &path)
     QFile file(QStringLiteral("/proc/net/unix"));
     if (!file.open(QIODevice::ReadOnly))
         return false;
+    // readAll, not atEnd(): /proc files report size 0, so atEnd() is true before the first read.
     const QByteArray wanted = ' ' + QFile::encodeName(path);
-    while (!file.atEnd()) {
-        QByteArray line = file.readLine();
-        if (line.endsWith('\n'))
-            line.chop(1);
-        if (line.endsWith(wanted))
-            return true;
-    }
-    return false;
+    const QList<QByteArray> lines = file.readAll().split('\n');
+    return std::any_of(lines.begin(), lines.end(), [&](const QByteArray &line) { return line.endsWith(wanted); });
 }
 
 bool isSocketFile(const QString &path)

@@ -11,7 +11,6 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QUrl>
-
 #include <array>
 #include <atomic>
 #include <chrono>
@@ -20,17 +19,6 @@
 #include <thread>
 
 namespace {
-
-QStringList publicTables(const QSqlDatabase &db)
-{
-    QSqlQuery query(db);
-    query.exec(QStringLiteral("SELECT table_name FROM information_schema.tables "
-                              "WHERE table_schema = 'public' ORDER BY table_name"));
-    QStringList tables;
-    while (query.next())
-        tables << query.value(0).toString();
-    return tables;
-}
 
 // version|name|checksum|applied_at per row: compares the bookkeeping before and after a run.
 QStringList migrationRows(const QSqlDatabase &db)
@@ -45,20 +33,6 @@ QStringList migrationRows(const QSqlDatabase &db)
                          query.value(2).toString(),
                          query.value(3).toDateTime().toString(Qt::ISODateWithMs));
     return rows;
-}
-
-QStringList columnsOf(const QSqlDatabase &db, const QString &table)
-{
-    QSqlQuery query(db);
-    query.prepare(QStringLiteral("SELECT column_name FROM information_schema.columns "
-                                 "WHERE table_schema = 'public' AND table_name = :table "
-                                 "ORDER BY ordinal_position"));
-    query.bindValue(QStringLiteral(":table"), table);
-    query.exec();
-    QStringList columns;
-    while (query.next())
-        columns << query.value(0).toString();
-    return columns;
 }
 
 // True when nobody holds the migration lock (the runner must release it on every path).
@@ -90,6 +64,13 @@ const QString kPassword = QStringLiteral("Sup3rS3cret");
 
 } // namespace
 
+// Checks a Result and shows its error message when it is not ok.
+#define VERIFY_ERROR(result, expectedCode)                                                         \
+    QVERIFY(!(result).ok());                                                                       \
+    QCOMPARE((result).error().code, QStringLiteral(expectedCode))
+#define VERIFY_OK(result)                                                                          \
+    QVERIFY2((result).ok(), (result).ok() ? "" : qPrintable((result).error().message))
+
 class TestMigrations : public QObject
 {
     Q_OBJECT
@@ -105,6 +86,10 @@ private slots:
     void connectOptionsReachServer();
     void connectThroughUnixSocket();
 
+    void splitStatements_data();
+    void splitStatements();
+    void splitStatementsErrors_data();
+    void splitStatementsErrors();
     void builtInMigrations();
     void validFileNames();
     void badFileNames_data();
@@ -125,89 +110,59 @@ private slots:
     void brokenMigrationRollsBack();
 };
 
+// Everything fromUrl() extracted, on one line so a data row stays readable.
+static QString describe(const DatabaseSettings &s)
+{
+    return QStringList{s.user,
+                       s.password,
+                       s.host,
+                       s.socketDir,
+                       QString::number(s.port),
+                       s.databaseName,
+                       QString::number(s.connectTimeoutSeconds),
+                       s.sslMode,
+                       s.applicationName}
+        .join(QLatin1Char('|'));
+}
+
 void TestMigrations::parseUrl_data()
 {
     QTest::addColumn<QString>("url");
-    QTest::addColumn<QString>("user");
-    QTest::addColumn<QString>("password");
-    QTest::addColumn<QString>("host");
-    QTest::addColumn<QString>("socketDir");
-    QTest::addColumn<int>("port");
-    QTest::addColumn<QString>("dbname");
-    QTest::addColumn<int>("timeout");
-    QTest::addColumn<QString>("sslmode");
-    QTest::addColumn<QString>("appname");
-
-    const QString none;
-    QTest::newRow("full") << "postgresql://alice:s3cret@db.example.org:6543/gatehouse"
-                          << "alice" << "s3cret" << "db.example.org" << none << 6543
-                          << "gatehouse" << 5 << none << none;
-    QTest::newRow("postgres scheme, default port") << "postgres://alice@localhost/gh" << "alice"
-                                                   << none << "localhost" << none << 5432 << "gh"
-                                                   << 5 << none << none;
-    QTest::newRow("scheme is case-insensitive") << "PostgreSQL://alice@localhost/gh" << "alice"
-                                                << none << "localhost" << none << 5432 << "gh"
-                                                << 5 << none << none;
-    QTest::newRow("socket dir in query") << "postgresql://alice@/gh?host=/run/postgresql"
-                                         << "alice" << none << none << "/run/postgresql" << 5432
-                                         << "gh" << 5 << none << none;
-    QTest::newRow("socket dir with port") << "postgresql://alice@:5433/gh?host=%2Ftmp%2Fpg"
-                                          << "alice" << none << none << "/tmp/pg" << 5433 << "gh"
-                                          << 5 << none << none;
-    QTest::newRow("socket dir as encoded host")
-        << "postgresql://alice@%2Fvar%2Frun%2Fpostgresql:5433/gh" << "alice" << none << none
-        << "/var/run/postgresql" << 5433 << "gh" << 5 << none << none;
-    QTest::newRow("percent-encoding") << "postgresql://al%40ice:p%40ss%3Aw%2Fo%20rd%25@host/db%20x"
-                                      << "al@ice" << "p@ss:w/o rd%" << "host" << none << 5432
-                                      << "db x" << 5 << none << none;
-    QTest::newRow("utf-8 password") << "postgresql://alice:%C3%A9t%C3%A9@host/gh" << "alice"
-                                    << QStringLiteral("\u00e9t\u00e9") << "host" << none << 5432
-                                    << "gh" << 5 << none << none;
-    QTest::newRow("default dbname is user") << "postgresql://alice@host" << "alice" << none
-                                            << "host" << none << 5432 << "alice" << 5 << none
-                                            << none;
-    QTest::newRow("empty path: dbname is user") << "postgresql://alice@host:1/" << "alice"
-                                                << none << "host" << none << 1 << "alice" << 5
-                                                << none << none;
-    QTest::newRow("ipv6") << "postgresql://alice@[::1]:5433/gh" << "alice" << none << "::1"
-                          << none << 5433 << "gh" << 5 << none << none;
-    QTest::newRow("options") << "postgresql://alice@host/gh?connect_timeout=10&sslmode=require"
-                                "&application_name=gatehouse%20test"
-                             << "alice" << none << "host" << none << 5432 << "gh" << 10
-                             << "require" << "gatehouse test";
-    QTest::newRow("query overrides") << "postgresql://host/gh?user=bob&password=pw&port=6000"
-                                        "&dbname=other"
-                                     << "bob" << "pw" << "host" << none << 6000 << "other" << 5
-                                     << none << none;
-    QTest::newRow("query host replaces authority host")
-        << "postgresql://alice@ignored/gh?host=/sock" << "alice" << none << none << "/sock"
-        << 5432 << "gh" << 5 << none << none;
-    QTest::newRow("surrounding spaces") << "  postgresql://alice@host/gh \n" << "alice" << none
-                                        << "host" << none << 5432 << "gh" << 5 << none << none;
+    // user|password|host|socketDir|port|dbname|connect_timeout|sslmode|application_name
+    QTest::addColumn<QString>("expected");
+    // clang-format off
+    QTest::newRow("full") << "postgresql://alice:s3cret@db.example.org:6543/gatehouse" << "alice|s3cret|db.example.org||6543|gatehouse|5||";
+    QTest::newRow("postgres scheme, default port") << "postgres://alice@localhost/gh" << "alice||localhost||5432|gh|5||";
+    QTest::newRow("scheme is case-insensitive") << "PostgreSQL://alice@localhost/gh" << "alice||localhost||5432|gh|5||";
+    QTest::newRow("socket dir in query") << "postgresql://alice@/gh?host=/run/postgresql" << "alice|||/run/postgresql|5432|gh|5||";
+    QTest::newRow("socket dir with port") << "postgresql://alice@:5433/gh?host=%2Ftmp%2Fpg" << "alice|||/tmp/pg|5433|gh|5||";
+    QTest::newRow("socket dir as encoded host") << "postgresql://alice@%2Fvar%2Frun%2Fpg:5433/gh" << "alice|||/var/run/pg|5433|gh|5||";
+    QTest::newRow("percent-encoding") << "postgresql://al%40ice:p%40ss%3Aw%2Fo%20rd%25@host/db%20x" << "al@ice|p@ss:w/o rd%|host||5432|db x|5||";
+    QTest::newRow("utf-8 password") << "postgresql://alice:%C3%A9t%C3%A9@host/gh" << "alice|\u00e9t\u00e9|host||5432|gh|5||";
+    QTest::newRow("default dbname is user") << "postgresql://alice@host" << "alice||host||5432|alice|5||";
+    QTest::newRow("empty path: dbname is user") << "postgresql://alice@host:1/" << "alice||host||1|alice|5||";
+    QTest::newRow("ipv6") << "postgresql://alice@[::1]:5433/gh" << "alice||::1||5433|gh|5||";
+    QTest::newRow("options") << "postgresql://alice@host/gh?connect_timeout=10&sslmode=require&application_name=gh%20test" << "alice||host||5432|gh|10|require|gh test";
+    QTest::newRow("query overrides") << "postgresql://host/gh?user=bob&password=pw&port=6000&dbname=other" << "bob|pw|host||6000|other|5||";
+    QTest::newRow("query host replaces host") << "postgresql://alice@ignored/gh?host=/sock" << "alice|||/sock|5432|gh|5||";
+    QTest::newRow("surrounding spaces") << "  postgresql://alice@host/gh \n" << "alice||host||5432|gh|5||";
+    // clang-format on
 }
 
 void TestMigrations::parseUrl()
 {
     QFETCH(QString, url);
     const Result<DatabaseSettings> parsed = DatabaseSettings::fromUrl(url);
-    QVERIFY2(parsed.ok(), parsed.ok() ? "" : qPrintable(parsed.error().message));
-    QTEST(parsed->user, "user");
-    QTEST(parsed->password, "password");
-    QTEST(parsed->host, "host");
-    QTEST(parsed->socketDir, "socketDir");
-    QTEST(parsed->port, "port");
-    QTEST(parsed->databaseName, "dbname");
-    QTEST(parsed->connectTimeoutSeconds, "timeout");
-    QTEST(parsed->sslMode, "sslmode");
-    QTEST(parsed->applicationName, "appname");
+    VERIFY_OK(parsed);
+    QTEST(describe(*parsed), "expected");
 }
 
 void TestMigrations::parseUrlErrors_data()
 {
     QTest::addColumn<QString>("url");
     QTest::addColumn<QString>("expected"); // part of the message
-
-    const QString base = QStringLiteral("postgresql://gh:Sup3rS3cret@db/gh");
+    // Every URL carries the password Sup3rS3cret, which no message may repeat.
+    // clang-format off
     QTest::newRow("empty") << "" << "empty";
     QTest::newRow("bad scheme") << "mysql://gh:Sup3rS3cret@db/gh" << "scheme 'mysql'";
     QTest::newRow("http scheme") << "http://gh:Sup3rS3cret@db/gh" << "scheme 'http'";
@@ -216,29 +171,26 @@ void TestMigrations::parseUrlErrors_data()
     QTest::newRow("port zero") << "postgresql://gh:Sup3rS3cret@db:0/gh" << "port '0'";
     QTest::newRow("port not a number") << "postgresql://gh:Sup3rS3cret@db:54x2/gh" << "port '54x2'";
     QTest::newRow("port empty") << "postgresql://gh:Sup3rS3cret@db:/gh" << "port ''";
-    QTest::newRow("port in query") << base + "?port=70000" << "port '70000'";
+    QTest::newRow("port in query") << "postgresql://gh:Sup3rS3cret@db/gh?port=70000" << "port '70000'";
     QTest::newRow("missing host") << "postgresql://gh:Sup3rS3cret@/gh" << "no host";
     QTest::newRow("missing host with port") << "postgresql://gh:Sup3rS3cret@:5432/gh" << "no host";
     QTest::newRow("missing user") << "postgresql://:Sup3rS3cret@db/gh" << "no user name";
-    QTest::newRow("bad escape in password") << "postgresql://gh:Sup3r%zzS3cret@db/gh"
-                                            << "password has a malformed";
-    QTest::newRow("truncated escape in password") << "postgresql://gh:Sup3rS3cret%4@db/gh"
-                                                  << "password has a malformed";
-    QTest::newRow("bad escape in query password") << "postgresql://gh@db/gh?password=Sup3rS3cret%g1"
-                                                  << "password has a malformed";
-    QTest::newRow("bad escape in host") << "postgresql://gh:Sup3rS3cret@d%zzb/gh"
-                                        << "host has a malformed";
+    QTest::newRow("bad escape in password") << "postgresql://gh:Sup3r%zzS3cret@db/gh" << "password has a malformed";
+    QTest::newRow("truncated escape in password") << "postgresql://gh:Sup3rS3cret%4@db/gh" << "password has a malformed";
+    QTest::newRow("bad escape in query password") << "postgresql://gh@db/gh?password=Sup3rS3cret%g1" << "password has a malformed";
+    QTest::newRow("bad escape in host") << "postgresql://gh:Sup3rS3cret@d%zzb/gh" << "host has a malformed";
     QTest::newRow("several hosts") << "postgresql://gh:Sup3rS3cret@db1,db2/gh" << "several hosts";
     QTest::newRow("ipv6 without brackets") << "postgresql://gh:Sup3rS3cret@::1/gh" << "brackets";
     QTest::newRow("ipv6 unclosed") << "postgresql://gh:Sup3rS3cret@[::1/gh" << "closing ']'";
     QTest::newRow("fragment") << "postgresql://gh:Sup3r#S3cret@db/gh" << "'#'";
-    QTest::newRow("bad sslmode") << base + "?sslmode=sometimes" << "sslmode 'sometimes'";
-    QTest::newRow("negative timeout") << base + "?connect_timeout=-1" << "connect_timeout '-1'";
-    QTest::newRow("word timeout") << base + "?connect_timeout=soon" << "connect_timeout 'soon'";
-    QTest::newRow("unknown parameter") << base + "?frobnicate=1" << "unknown parameter 'frobnicate'";
-    QTest::newRow("parameter twice") << base + "?sslmode=require&sslmode=disable" << "given twice";
-    QTest::newRow("semicolon in option") << base + "?application_name=a;b" << "must not contain ';'";
-    QTest::newRow("parameter without value") << base + "?sslmode" << "name=value";
+    QTest::newRow("bad sslmode") << "postgresql://gh:Sup3rS3cret@db/gh?sslmode=sometimes" << "sslmode 'sometimes'";
+    QTest::newRow("negative timeout") << "postgresql://gh:Sup3rS3cret@db/gh?connect_timeout=-1" << "connect_timeout '-1'";
+    QTest::newRow("word timeout") << "postgresql://gh:Sup3rS3cret@db/gh?connect_timeout=soon" << "connect_timeout 'soon'";
+    QTest::newRow("unknown parameter") << "postgresql://gh:Sup3rS3cret@db/gh?frobnicate=1" << "unknown parameter 'frobnicate'";
+    QTest::newRow("parameter twice") << "postgresql://gh:Sup3rS3cret@db/gh?sslmode=require&sslmode=disable" << "given twice";
+    QTest::newRow("semicolon in option") << "postgresql://gh:Sup3rS3cret@db/gh?application_name=a;b" << "must not contain ';'";
+    QTest::newRow("parameter without value") << "postgresql://gh:Sup3rS3cret@db/gh?sslmode" << "name=value";
+    // clang-format on
 }
 
 void TestMigrations::parseUrlErrors()
@@ -246,8 +198,7 @@ void TestMigrations::parseUrlErrors()
     QFETCH(QString, url);
     QFETCH(QString, expected);
     const Result<DatabaseSettings> parsed = DatabaseSettings::fromUrl(url);
-    QVERIFY(!parsed.ok());
-    QCOMPARE(parsed.error().code, QStringLiteral("DATABASE_URL_INVALID"));
+    VERIFY_ERROR(parsed, "DATABASE_URL_INVALID");
     const QString &message = parsed.error().message;
     QVERIFY2(message.contains(expected), qPrintable(message));
     // Neither half of the password, in any case, may leak into a message that gets logged.
@@ -290,21 +241,19 @@ void TestMigrations::openDatabaseErrors()
     closed.port = 1;
     closed.databaseName = QStringLiteral("gh");
     const Result<QSqlDatabase> refused = openDatabase(closed, QStringLiteral("refused"));
-    QVERIFY(!refused.ok());
-    QCOMPARE(refused.error().code, QStringLiteral("DATABASE_UNAVAILABLE"));
+    VERIFY_ERROR(refused, "DATABASE_UNAVAILABLE");
     QVERIFY2(refused.error().message.contains(QStringLiteral("127.0.0.1:1")),
              qPrintable(refused.error().message));
     QVERIFY(!refused.error().message.contains(kPassword));
     QVERIFY(!QSqlDatabase::contains(QStringLiteral("refused"))); // name freed for a retry
 
     Result<DatabaseSettings> server = ScratchDatabase::serverSettings();
-    QVERIFY2(server.ok(), server.ok() ? "" : qPrintable(server.error().message));
+    VERIFY_OK(server);
     DatabaseSettings missing = *server;
     missing.databaseName = QStringLiteral("gh_no_such_database");
     missing.password = kPassword;
     const Result<QSqlDatabase> noDb = openDatabase(missing, QStringLiteral("missing"));
-    QVERIFY(!noDb.ok());
-    QCOMPARE(noDb.error().code, QStringLiteral("DATABASE_UNAVAILABLE"));
+    VERIFY_ERROR(noDb, "DATABASE_UNAVAILABLE");
     QVERIFY2(noDb.error().message.contains(QStringLiteral("gh_no_such_database")),
              qPrintable(noDb.error().message));
     QVERIFY(!noDb.error().message.contains(kPassword));
@@ -322,13 +271,13 @@ void TestMigrations::openDatabaseErrors()
 void TestMigrations::connectOptionsReachServer()
 {
     Result<DatabaseSettings> server = ScratchDatabase::serverSettings();
-    QVERIFY2(server.ok(), server.ok() ? "" : qPrintable(server.error().message));
+    VERIFY_OK(server);
     DatabaseSettings settings = *server;
     settings.applicationName = QStringLiteral("gatehouse 'test' \\ name");
     settings.sslMode = QStringLiteral("disable");
     {
         const Result<QSqlDatabase> db = openDatabase(settings, QStringLiteral("options"));
-        QVERIFY2(db.ok(), db.ok() ? "" : qPrintable(db.error().message));
+        VERIFY_OK(db);
         QSqlQuery query(*db);
         QVERIFY(query.exec(QStringLiteral("SELECT current_setting('application_name')")));
         QVERIFY(query.next());
@@ -340,8 +289,7 @@ void TestMigrations::connectOptionsReachServer()
     // option reaches it.
     settings.sslMode = QStringLiteral("require");
     const Result<QSqlDatabase> tls = openDatabase(settings, QStringLiteral("tls"));
-    QVERIFY(!tls.ok());
-    QCOMPARE(tls.error().code, QStringLiteral("DATABASE_UNAVAILABLE"));
+    VERIFY_ERROR(tls, "DATABASE_UNAVAILABLE");
     QVERIFY2(tls.error().message.contains(QStringLiteral("SSL"), Qt::CaseInsensitive),
              qPrintable(tls.error().message));
 }
@@ -349,7 +297,7 @@ void TestMigrations::connectOptionsReachServer()
 void TestMigrations::connectThroughUnixSocket()
 {
     Result<DatabaseSettings> server = ScratchDatabase::serverSettings();
-    QVERIFY2(server.ok(), server.ok() ? "" : qPrintable(server.error().message));
+    VERIFY_OK(server);
     QString socketDir;
     {
         const Result<QSqlDatabase> db = openDatabase(*server, QStringLiteral("tcp"));
@@ -364,14 +312,14 @@ void TestMigrations::connectThroughUnixSocket()
 
     const QString url = QStringLiteral("postgresql://%1@/%2?host=%3&port=%4")
                             .arg(server->user, server->databaseName,
-                                 QString::fromLatin1(QUrl::toPercentEncoding(socketDir)))
-                            .arg(server->port);
+                                 QString::fromLatin1(QUrl::toPercentEncoding(socketDir)),
+                                 QString::number(server->port));
     const Result<DatabaseSettings> settings = DatabaseSettings::fromUrl(url);
-    QVERIFY(settings.ok());
+    VERIFY_OK(settings);
     QCOMPARE(settings->socketDir, socketDir);
     {
         const Result<QSqlDatabase> db = openDatabase(*settings, QStringLiteral("socket"));
-        QVERIFY2(db.ok(), db.ok() ? "" : qPrintable(db.error().message));
+        VERIFY_OK(db);
         QSqlQuery query(*db);
         // inet_client_addr() is NULL exactly for unix-socket connections.
         QVERIFY(query.exec(QStringLiteral("SELECT inet_client_addr() IS NULL")) && query.next());
@@ -380,16 +328,76 @@ void TestMigrations::connectThroughUnixSocket()
     QSqlDatabase::removeDatabase(QStringLiteral("socket"));
 }
 
+void TestMigrations::splitStatements_data()
+{
+    QTest::addColumn<QString>("sql");
+    QTest::addColumn<QStringList>("statements"); // "<line>: <text>"
+    const auto list = [](std::initializer_list<const char *> items) {
+        QStringList out;
+        for (const char *item : items)
+            out << QString::fromUtf8(item);
+        return out;
+    };
+    // clang-format off
+    QTest::newRow("two") << "CREATE TABLE a (x INT);\nCREATE TABLE b (y INT);\n" << list({"1: CREATE TABLE a (x INT)", "2: CREATE TABLE b (y INT)"});
+    QTest::newRow("no final semicolon") << "SELECT 1;\n\nSELECT 2" << list({"1: SELECT 1", "3: SELECT 2"});
+    QTest::newRow("comments dropped") << "-- header; not code\n/* block; */\nSELECT 1; -- tail;\n" << list({"3: SELECT 1"});
+    QTest::newRow("nested block comment") << "/* a /* b; */ c; */ SELECT 1;" << list({"1: SELECT 1"});
+    QTest::newRow("string with semicolon") << "SELECT 'a;b', 'it''s;';SELECT 2;" << list({"1: SELECT 'a;b', 'it''s;'", "1: SELECT 2"});
+    QTest::newRow("E string, backslash quote") << "SELECT E'a\\';b';SELECT 2;" << list({"1: SELECT E'a\\';b'", "1: SELECT 2"});
+    QTest::newRow("plain string, backslash") << "SELECT 'a\\';SELECT 2;" << list({"1: SELECT 'a\\'", "1: SELECT 2"});
+    QTest::newRow("quoted identifier") << "CREATE TABLE \"a;\"\"b\" (x INT);" << list({"1: CREATE TABLE \"a;\"\"b\" (x INT)"});
+    QTest::newRow("dollar quoted") << "DO $$ BEGIN PERFORM 1; END $$;\nSELECT 2;" << list({"1: DO $$ BEGIN PERFORM 1; END $$", "2: SELECT 2"});
+    QTest::newRow("tagged dollar quote") << "SELECT $fn$ a;$$;b $fn$;" << list({"1: SELECT $fn$ a;$$;b $fn$"});
+    QTest::newRow("parameter is not a quote") << "PREPARE p AS SELECT $1;SELECT 2;" << list({"1: PREPARE p AS SELECT $1", "1: SELECT 2"});
+    QTest::newRow("only comments") << "-- nothing\n/* here */\n;;" << QStringList();
+    // clang-format on
+}
+
+void TestMigrations::splitStatements()
+{
+    QFETCH(QString, sql);
+    const Result<QList<SqlStatement>> split = Migration::splitStatements(sql);
+    VERIFY_OK(split);
+    QStringList statements;
+    for (const SqlStatement &statement : *split)
+        statements << QString::number(statement.line) + QStringLiteral(": ") + statement.text;
+    QTEST(statements, "statements");
+}
+
+void TestMigrations::splitStatementsErrors_data()
+{
+    QTest::addColumn<QString>("sql");
+    QTest::addColumn<QString>("expected");
+    // clang-format off
+    QTest::newRow("string") << "SELECT 1;\nSELECT 'abc;" << "string literal starting at line 2";
+    QTest::newRow("identifier") << "SELECT \"abc;" << "quoted identifier";
+    QTest::newRow("comment") << "SELECT 1; /* /* */" << "/* comment";
+    QTest::newRow("dollar") << "DO $x$ BEGIN END $y$;" << "dollar-quoted string $x$";
+    QTest::newRow("E string escaped end") << "SELECT E'abc\\';" << "string literal";
+    // clang-format on
+}
+
+void TestMigrations::splitStatementsErrors()
+{
+    QFETCH(QString, sql);
+    QFETCH(QString, expected);
+    const Result<QList<SqlStatement>> split = Migration::splitStatements(sql);
+    VERIFY_ERROR(split, "MIGRATION_INVALID");
+    QVERIFY2(split.error().message.contains(expected), qPrintable(split.error().message));
+}
+
 void TestMigrations::builtInMigrations()
 {
     const Result<QList<Migration>> migrations = MigrationRunner().load();
-    QVERIFY2(migrations.ok(), migrations.ok() ? "" : qPrintable(migrations.error().message));
+    VERIFY_OK(migrations);
     QVERIFY(!migrations->isEmpty());
     const Migration &init = migrations->first();
     QCOMPARE(init.version, 1);
     QCOMPARE(init.name, QStringLiteral("init"));
     QCOMPARE(init.fileName, QStringLiteral("V0001__init.sql"));
     QVERIFY(init.sql.contains("CREATE TABLE users"));
+    QCOMPARE(init.statements.size(), 13); // 4 tables, 9 indexes
     QCOMPARE(init.checksum.size(), 64);
 }
 
@@ -401,7 +409,7 @@ void TestMigrations::validFileNames()
     QVERIFY(writeFile(dir.filePath(QStringLiteral("V0002__add_things.sql")), "SELECT 1;"));
     QVERIFY(writeFile(dir.filePath(QStringLiteral("V0001__init.sql")), "SELECT 1;"));
     const Result<QList<Migration>> migrations = MigrationRunner(dir.path()).load();
-    QVERIFY2(migrations.ok(), migrations.ok() ? "" : qPrintable(migrations.error().message));
+    VERIFY_OK(migrations);
     QCOMPARE(migrations->size(), 3);
     QCOMPARE(migrations->at(0).version, 1);
     QCOMPARE(migrations->at(1).version, 2);
@@ -438,8 +446,7 @@ void TestMigrations::badFileNames()
     QVERIFY(writeFile(dir.filePath(QStringLiteral("V0001__init.sql")), "SELECT 1;"));
     QVERIFY(writeFile(dir.filePath(fileName), "SELECT 1;"));
     const Result<QList<Migration>> migrations = MigrationRunner(dir.path()).load();
-    QVERIFY(!migrations.ok());
-    QCOMPARE(migrations.error().code, QStringLiteral("MIGRATION_INVALID"));
+    VERIFY_ERROR(migrations, "MIGRATION_INVALID");
     QVERIFY2(migrations.error().message.contains(fileName), qPrintable(migrations.error().message));
 }
 
@@ -447,8 +454,10 @@ void TestMigrations::duplicateVersions_data()
 {
     QTest::addColumn<QString>("first");
     QTest::addColumn<QString>("second");
-    QTest::newRow("same version") << "V0002__one.sql" << "V0002__other.sql";
-    QTest::newRow("same number, other padding") << "V0002__one.sql" << "V00002__other.sql";
+    QTest::newRow("same version") << "V0002__one.sql"
+                                  << "V0002__other.sql";
+    QTest::newRow("same number, other padding") << "V0002__one.sql"
+                                                << "V00002__other.sql";
 }
 
 void TestMigrations::duplicateVersions()
@@ -461,8 +470,7 @@ void TestMigrations::duplicateVersions()
     QVERIFY(writeFile(dir.filePath(first), "SELECT 1;"));
     QVERIFY(writeFile(dir.filePath(second), "SELECT 1;"));
     const Result<QList<Migration>> migrations = MigrationRunner(dir.path()).load();
-    QVERIFY(!migrations.ok());
-    QCOMPARE(migrations.error().code, QStringLiteral("MIGRATION_INVALID"));
+    VERIFY_ERROR(migrations, "MIGRATION_INVALID");
     QVERIFY2(migrations.error().message.contains(first) &&
                  migrations.error().message.contains(second),
              qPrintable(migrations.error().message));
@@ -473,8 +481,7 @@ void TestMigrations::missingDirectory()
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
     const Result<QList<Migration>> empty = MigrationRunner(dir.path()).load();
-    QVERIFY(!empty.ok());
-    QCOMPARE(empty.error().code, QStringLiteral("MIGRATION_INVALID"));
+    VERIFY_ERROR(empty, "MIGRATION_INVALID");
     const Result<QList<Migration>> missing =
         MigrationRunner(dir.filePath(QStringLiteral("nowhere"))).load();
     QVERIFY(!missing.ok());
@@ -490,9 +497,8 @@ void TestMigrations::badFilesChangeNothing()
     QVERIFY(writeFile(dir.filePath(QStringLiteral("V0002_typo.sql")), "SELECT 1;"));
     QSqlDatabase db = scratch.database();
     const Result<MigrationReport> report = MigrationRunner(dir.path()).run(db);
-    QVERIFY(!report.ok());
-    QCOMPARE(report.error().code, QStringLiteral("MIGRATION_INVALID"));
-    QCOMPARE(publicTables(db), QStringList()); // not even schema_migrations
+    VERIFY_ERROR(report, "MIGRATION_INVALID");
+    QCOMPARE(ScratchDatabase::tables(db), QStringList()); // not even schema_migrations
 }
 
 void TestMigrations::migrateFromEmpty()
@@ -500,11 +506,11 @@ void TestMigrations::migrateFromEmpty()
     GH_SCRATCH_DATABASE(scratch);
     QSqlDatabase db = scratch.database();
     const Result<MigrationReport> report = MigrationRunner().run(db);
-    QVERIFY2(report.ok(), report.ok() ? "" : qPrintable(report.error().message));
+    VERIFY_OK(report);
     QCOMPARE(report->previousVersion, 0);
     QCOMPARE(report->currentVersion, 1);
     QCOMPARE(report->applied, QList<int>{1});
-    QCOMPARE(publicTables(db),
+    QCOMPARE(ScratchDatabase::tables(db),
              (QStringList{QStringLiteral("auth_providers"), QStringLiteral("passkey_credentials"),
                           QStringLiteral("schema_migrations"), QStringLiteral("sessions"),
                           QStringLiteral("users")}));
@@ -529,7 +535,7 @@ void TestMigrations::rerunIsNoop()
     QCOMPARE(before.size(), 1);
     for (int i = 0; i < 2; ++i) {
         const Result<MigrationReport> report = MigrationRunner().run(db);
-        QVERIFY2(report.ok(), report.ok() ? "" : qPrintable(report.error().message));
+        VERIFY_OK(report);
         QCOMPARE(report->applied, QList<int>());
         QCOMPARE(report->previousVersion, 1);
         QCOMPARE(report->currentVersion, 1);
@@ -567,7 +573,7 @@ void TestMigrations::racingRunners()
         QList<int> appliedByAnyone;
         for (const auto &result : results) {
             QVERIFY(result.has_value());
-            QVERIFY2(result->ok(), result->ok() ? "" : qPrintable(result->error().message));
+            VERIFY_OK(*result);
             QCOMPARE((*result)->currentVersion, 1);
             appliedByAnyone += (*result)->applied;
         }
@@ -602,7 +608,7 @@ void TestMigrations::runnerWaitsForLock()
     // Record, release and join before any QVERIFY: a failed check returns, and a joinable
     // std::thread going out of scope would terminate the test binary.
     const bool finishedWhileLocked = finished;
-    const QStringList tablesWhileLocked = publicTables(holder);
+    const QStringList tablesWhileLocked = ScratchDatabase::tables(holder);
     QSqlQuery unlock(holder);
     unlock.prepare(QStringLiteral("SELECT pg_advisory_unlock(:key)"));
     unlock.bindValue(QStringLiteral(":key"), MigrationRunner::AdvisoryLockKey);
@@ -613,7 +619,7 @@ void TestMigrations::runnerWaitsForLock()
     QVERIFY(!finishedWhileLocked);
     QCOMPARE(tablesWhileLocked, QStringList()); // it waited before touching anything
     QVERIFY(result.has_value());
-    QVERIFY2(result->ok(), result->ok() ? "" : qPrintable(result->error().message));
+    VERIFY_OK(*result);
     QCOMPARE((*result)->applied, QList<int>{1});
 }
 
@@ -628,16 +634,15 @@ void TestMigrations::refusesNewerSchema()
     insert.bindValue(QStringLiteral(":name"), QStringLiteral("from_the_future"));
     insert.bindValue(QStringLiteral(":checksum"), QStringLiteral("abc"));
     QVERIFY(insert.exec());
-    const QStringList tablesBefore = publicTables(db);
+    const QStringList tablesBefore = ScratchDatabase::tables(db);
     const QStringList rowsBefore = migrationRows(db);
 
     const Result<MigrationReport> report = MigrationRunner().run(db);
-    QVERIFY(!report.ok());
-    QCOMPARE(report.error().code, QStringLiteral("SCHEMA_TOO_NEW"));
+    VERIFY_ERROR(report, "SCHEMA_TOO_NEW");
     QCOMPARE(report.error().message,
              QStringLiteral("database schema is at version 9999 but this Gatehouse knows up to "
                             "1: upgrade Gatehouse"));
-    QCOMPARE(publicTables(db), tablesBefore);
+    QCOMPARE(ScratchDatabase::tables(db), tablesBefore);
     QCOMPARE(migrationRows(db), rowsBefore);
     QVERIFY(migrationLockIsFree(db));
 }
@@ -654,9 +659,8 @@ void TestMigrations::refusesNewerSchemaOnEmptyDatabase()
     QVERIFY(query.exec(QStringLiteral("INSERT INTO schema_migrations (version, name, checksum) "
                                       "VALUES (9999, 'future', 'abc')")));
     const Result<MigrationReport> report = MigrationRunner().run(db);
-    QVERIFY(!report.ok());
-    QCOMPARE(report.error().code, QStringLiteral("SCHEMA_TOO_NEW"));
-    QCOMPARE(publicTables(db), QStringList{QStringLiteral("schema_migrations")});
+    VERIFY_ERROR(report, "SCHEMA_TOO_NEW");
+    QCOMPARE(ScratchDatabase::tables(db), QStringList{QStringLiteral("schema_migrations")});
     QCOMPARE(migrationRows(db).size(), 1);
 }
 
@@ -672,11 +676,10 @@ void TestMigrations::refusesChangedMigrationFile()
     QSqlDatabase db = scratch.database();
     const QStringList rowsBefore = migrationRows(db);
     const Result<MigrationReport> report = MigrationRunner(dir.path()).run(db);
-    QVERIFY(!report.ok());
-    QCOMPARE(report.error().code, QStringLiteral("SCHEMA_CHECKSUM_MISMATCH"));
+    VERIFY_ERROR(report, "SCHEMA_CHECKSUM_MISMATCH");
     QVERIFY2(report.error().message.contains(QStringLiteral("V0001__init.sql")),
              qPrintable(report.error().message));
-    QVERIFY(!publicTables(db).contains(QStringLiteral("should_not_exist")));
+    QVERIFY(!ScratchDatabase::tables(db).contains(QStringLiteral("should_not_exist")));
     QCOMPARE(migrationRows(db), rowsBefore);
     QVERIFY(migrationLockIsFree(db));
 }
@@ -691,8 +694,7 @@ void TestMigrations::refusesChangedChecksum()
     query.bindValue(QStringLiteral(":checksum"), QString(64, QLatin1Char('0')));
     QVERIFY(query.exec());
     const Result<MigrationReport> report = MigrationRunner().run(db);
-    QVERIFY(!report.ok());
-    QCOMPARE(report.error().code, QStringLiteral("SCHEMA_CHECKSUM_MISMATCH"));
+    VERIFY_ERROR(report, "SCHEMA_CHECKSUM_MISMATCH");
 }
 
 void TestMigrations::brokenMigrationRollsBack()
@@ -708,15 +710,15 @@ void TestMigrations::brokenMigrationRollsBack()
                               "INSERT INTO no_such_table VALUES (1);\n"));
     QSqlDatabase db = scratch.database();
     const Result<MigrationReport> report = MigrationRunner(dir.path()).run(db);
-    QVERIFY(!report.ok());
-    QCOMPARE(report.error().code, QStringLiteral("MIGRATION_FAILED"));
+    VERIFY_ERROR(report, "MIGRATION_FAILED");
     QVERIFY2(report.error().message.contains(QStringLiteral("V0002__broken.sql")),
              qPrintable(report.error().message));
     QVERIFY2(report.error().message.contains(QStringLiteral("no_such_table")),
              qPrintable(report.error().message));
 
-    QVERIFY(!publicTables(db).contains(QStringLiteral("extra_one")));
-    QVERIFY(!columnsOf(db, QStringLiteral("users")).contains(QStringLiteral("nickname")));
+    QVERIFY(!ScratchDatabase::tables(db).contains(QStringLiteral("extra_one")));
+    QVERIFY(!ScratchDatabase::columns(db, QStringLiteral("users"))
+                 .contains(QStringLiteral("nickname")));
     const QStringList rows = migrationRows(db);
     QCOMPARE(rows.size(), 1); // V0001 was committed on its own; V0002 left no row
     QVERIFY(rows.first().startsWith(QStringLiteral("1|init|")));
@@ -727,11 +729,11 @@ void TestMigrations::brokenMigrationRollsBack()
     QVERIFY(writeFile(broken, "CREATE TABLE extra_one (id INTEGER);\n"
                               "ALTER TABLE users ADD COLUMN nickname TEXT;\n"));
     const Result<MigrationReport> fixed = MigrationRunner(dir.path()).run(db);
-    QVERIFY2(fixed.ok(), fixed.ok() ? "" : qPrintable(fixed.error().message));
+    VERIFY_OK(fixed);
     QCOMPARE(fixed->applied, QList<int>{2});
     QCOMPARE(fixed->previousVersion, 1);
     QCOMPARE(fixed->currentVersion, 2);
-    QVERIFY(publicTables(db).contains(QStringLiteral("extra_one")));
+    QVERIFY(ScratchDatabase::tables(db).contains(QStringLiteral("extra_one")));
 }
 
 QTEST_GUILESS_MAIN(TestMigrations)

@@ -9,7 +9,6 @@
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QTest>
-
 #include <memory>
 
 namespace {
@@ -106,10 +105,9 @@ const QList<ColumnSpec> &expectedColumns()
 
 const QStringList &expectedTables()
 {
-    static const QStringList tables{QStringLiteral("auth_providers"),
-                                    QStringLiteral("passkey_credentials"),
-                                    QStringLiteral("schema_migrations"),
-                                    QStringLiteral("sessions"), QStringLiteral("users")};
+    static const QStringList tables{
+        QStringLiteral("auth_providers"), QStringLiteral("passkey_credentials"),
+        QStringLiteral("schema_migrations"), QStringLiteral("sessions"), QStringLiteral("users")};
     return tables;
 }
 
@@ -168,7 +166,10 @@ const IndexSpec kIndexes[] = {
     {"schema_migrations", "schema_migrations_pkey", "version", true},
 };
 
-QString latin1(const char *text) { return QString::fromLatin1(text); }
+QString latin1(const char *text)
+{
+    return QString::fromLatin1(text);
+}
 
 QStringList sorted(QStringList list)
 {
@@ -211,7 +212,10 @@ void TestSchema::initTestCase()
     QVERIFY2(m_scratch->isValid(), qPrintable(m_scratch->errorString()));
 }
 
-void TestSchema::cleanupTestCase() { m_scratch.reset(); }
+void TestSchema::cleanupTestCase()
+{
+    m_scratch.reset();
+}
 
 // First column of every row of a query with one bound :table, in order.
 QStringList TestSchema::strings(const QString &sql, const QString &table)
@@ -271,8 +275,7 @@ void TestSchema::columns_data()
     for (const ColumnSpec &spec : expectedColumns())
         QTest::addRow("%s.%s", qPrintable(spec.table), qPrintable(spec.column))
             << spec.table << spec.column << spec.dataType << spec.maxLength
-            << (spec.nullable ? QStringLiteral("YES") : QStringLiteral("NO"))
-            << spec.defaultValue;
+            << (spec.nullable ? QStringLiteral("YES") : QStringLiteral("NO")) << spec.defaultValue;
 }
 
 void TestSchema::columns()
@@ -340,18 +343,18 @@ void TestSchema::constraints()
 {
     QFETCH(QString, name);
     QSqlQuery query(m_scratch->database());
-    query.prepare(QStringLiteral(
-        "SELECT tc.table_name, tc.constraint_type,"
-        " (SELECT string_agg(k.column_name, ',' ORDER BY k.ordinal_position)"
-        "  FROM information_schema.key_column_usage k"
-        "  WHERE k.constraint_schema = tc.constraint_schema"
-        "  AND k.constraint_name = tc.constraint_name),"
-        " rc.unique_constraint_name, rc.delete_rule, rc.update_rule"
-        " FROM information_schema.table_constraints tc"
-        " LEFT JOIN information_schema.referential_constraints rc"
-        "  ON rc.constraint_schema = tc.constraint_schema"
-        "  AND rc.constraint_name = tc.constraint_name"
-        " WHERE tc.table_schema = 'public' AND tc.constraint_name = :name"));
+    query.prepare(
+        QStringLiteral("SELECT tc.table_name, tc.constraint_type,"
+                       " (SELECT string_agg(k.column_name, ',' ORDER BY k.ordinal_position)"
+                       "  FROM information_schema.key_column_usage k"
+                       "  WHERE k.constraint_schema = tc.constraint_schema"
+                       "  AND k.constraint_name = tc.constraint_name),"
+                       " rc.unique_constraint_name, rc.delete_rule, rc.update_rule"
+                       " FROM information_schema.table_constraints tc"
+                       " LEFT JOIN information_schema.referential_constraints rc"
+                       "  ON rc.constraint_schema = tc.constraint_schema"
+                       "  AND rc.constraint_name = tc.constraint_name"
+                       " WHERE tc.table_schema = 'public' AND tc.constraint_name = :name"));
     query.bindValue(QStringLiteral(":name"), name);
     QVERIFY2(query.exec(), qPrintable(query.lastError().text()));
     QVERIFY2(query.next(), "constraint missing");
@@ -413,8 +416,8 @@ void TestSchema::indexes_data()
     QTest::addColumn<QString>("columns");
     QTest::addColumn<bool>("unique");
     for (const IndexSpec &spec : kIndexes)
-        QTest::newRow(spec.name) << latin1(spec.table) << latin1(spec.name)
-                                 << latin1(spec.columns) << spec.unique;
+        QTest::newRow(spec.name) << latin1(spec.table) << latin1(spec.name) << latin1(spec.columns)
+                                 << spec.unique;
 }
 
 void TestSchema::indexes()

@@ -21,9 +21,9 @@ Status runOnServer(const DatabaseSettings &admin, const QString &statement, cons
             return db.error();
         QSqlQuery query(*db);
         if (!query.exec(statement))
-            status = makeError(QStringLiteral("SCRATCH_DATABASE"),
-                               QStringLiteral("'%1' failed: %2")
-                                   .arg(statement, query.lastError().text()));
+            status = makeError(
+                QStringLiteral("SCRATCH_DATABASE"),
+                QStringLiteral("'%1' failed: %2").arg(statement, query.lastError().text()));
         query.finish();
         db->close();
     }
@@ -116,4 +116,29 @@ Result<QSqlDatabase> ScratchDatabase::openConnection(const QString &connectionNa
     if (!m_created)
         return makeError(QStringLiteral("SCRATCH_DATABASE"), m_error);
     return openDatabase(m_settings, connectionName);
+}
+
+QStringList ScratchDatabase::tables(const QSqlDatabase &db)
+{
+    QSqlQuery query(db);
+    query.exec(QStringLiteral("SELECT table_name FROM information_schema.tables "
+                              "WHERE table_schema = 'public' ORDER BY table_name"));
+    QStringList names;
+    while (query.next())
+        names << query.value(0).toString();
+    return names;
+}
+
+QStringList ScratchDatabase::columns(const QSqlDatabase &db, const QString &table)
+{
+    QSqlQuery query(db);
+    query.prepare(QStringLiteral("SELECT column_name FROM information_schema.columns "
+                                 "WHERE table_schema = 'public' AND table_name = :table "
+                                 "ORDER BY ordinal_position"));
+    query.bindValue(QStringLiteral(":table"), table);
+    query.exec();
+    QStringList names;
+    while (query.next())
+        names << query.value(0).toString();
+    return names;
 }

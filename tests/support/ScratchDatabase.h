@@ -5,6 +5,7 @@
 
 #include <QSqlDatabase>
 #include <QString>
+#include <QStringList>
 #include <QTest>
 
 // A fresh, uniquely named PostgreSQL database (gh_test_<random>) on the throwaway server named
@@ -22,7 +23,8 @@
 class ScratchDatabase
 {
 public:
-    enum class Schema {
+    enum class Schema
+    {
         Empty,    // nothing in it
         Migrated, // MigrationRunner applied with the built-in migrations
     };
@@ -48,6 +50,11 @@ public:
     // The caller closes it and calls QSqlDatabase::removeDatabase(connectionName); connections
     // still open when the scratch database is dropped are terminated by the server.
     Result<QSqlDatabase> openConnection(const QString &connectionName) const;
+
+    // Catalog helpers for assertions: tables of the public schema (sorted by name) and the
+    // columns of one of them (in table order). Empty when the query fails.
+    static QStringList tables(const QSqlDatabase &db);
+    static QStringList columns(const QSqlDatabase &db, const QString &table);
 
     // The server from GH_TEST_DATABASE_URL, or the error that tells the developer what to do.
     static Result<DatabaseSettings> serverSettings();

@@ -542,6 +542,10 @@ private slots:
         QCOMPARE(loaded.error().code, u"CONFIG_FILE_UNREADABLE"_s);
         QVERIFY2(loaded.error().message.contains(u"directory (from GATEHOUSE_CONFIG)"),
                  qPrintable(loaded.error().message));
+
+        loaded = loadWith({u"--config=/dev/zero"_s});
+        QVERIFY(!loaded.ok());
+        QCOMPARE(loaded.error().code, u"CONFIG_FILE_UNREADABLE"_s);
     }
 
     // Problems from every layer are reported together, in precedence order.
