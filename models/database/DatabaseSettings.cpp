@@ -285,6 +285,14 @@ Result<DatabaseSettings> DatabaseSettings::fromUrl(const QString &url)
         hasPath = true;
     }
 
+    // A raw '@' after the host almost always means a password with an unencoded '/' or '?'
+    // that cut the authority short; parsing on would put pieces of the password into host,
+    // port or database name, and from there into error messages.
+    if (rest.mid(authority.size()).contains(QLatin1Char('@')) ||
+        query.contains(QLatin1Char('@')))
+        return invalid(QStringLiteral("'@' after the host; percent-encode '@', '/', '?' and '#' "
+                                      "in the user name and password (as %40, %2F, %3F, %23)"));
+
     DatabaseSettings s;
     if (Status parsed = parseAuthority(authority, s); !parsed)
         return parsed.error();

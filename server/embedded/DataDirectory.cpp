@@ -6,7 +6,6 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
-
 #include <cerrno>
 #include <cstring>
 #include <sys/stat.h>
@@ -29,7 +28,9 @@ Status ensurePrivateDir(const QString &path, mode_t mode, bool keepGroupSearch =
     if (::mkdir(native.constData(), mode) != 0 && errno != EEXIST)
         return makeError(QStringLiteral("DATA_DIR_NOT_WRITABLE"),
                          QStringLiteral("Cannot create directory %1: %2").arg(path, errnoText()));
-    struct stat info {};
+    struct stat info
+    {
+    };
     if (::stat(native.constData(), &info) != 0 || !S_ISDIR(info.st_mode))
         return makeError(QStringLiteral("DATA_DIR_NOT_WRITABLE"),
                          QStringLiteral("%1 exists and is not a directory").arg(path));
@@ -99,12 +100,13 @@ Status DataDirectory::lock()
         QString host;
         QString app;
         lockFile->getLockInfo(&pid, &host, &app);
-        return makeError(QStringLiteral("DATA_DIR_IN_USE"),
-                         QStringLiteral("The data directory %1 is in use by another Gatehouse process "
-                                        "(pid %2%3%4). Stop it first, or choose another --data-dir.")
-                             .arg(m_path, QString::number(pid),
-                                  app.isEmpty() ? QString() : QStringLiteral(", %1").arg(app),
-                                  host.isEmpty() ? QString() : QStringLiteral(" on %1").arg(host)));
+        return makeError(
+            QStringLiteral("DATA_DIR_IN_USE"),
+            QStringLiteral("The data directory %1 is in use by another Gatehouse process "
+                           "(pid %2%3%4). Stop it first, or choose another --data-dir.")
+                .arg(m_path, QString::number(pid),
+                     app.isEmpty() ? QString() : QStringLiteral(", %1").arg(app),
+                     host.isEmpty() ? QString() : QStringLiteral(" on %1").arg(host)));
     }
     case QLockFile::PermissionError:
         return makeError(QStringLiteral("DATA_DIR_NOT_WRITABLE"),
@@ -125,11 +127,11 @@ bool DataDirectory::socketPathFits(const QString &directory)
 
 QString DataDirectory::shortSocketDirFor(const QString &dataDir)
 {
-    const QString name = QStringLiteral("gatehouse-")
-        + QString::fromLatin1(QCryptographicHash::hash(QFile::encodeName(dataDir),
-                                                       QCryptographicHash::Sha256)
-                                  .toHex()
-                                  .left(12));
+    const QString name = QStringLiteral("gatehouse-") +
+                         QString::fromLatin1(QCryptographicHash::hash(QFile::encodeName(dataDir),
+                                                                      QCryptographicHash::Sha256)
+                                                 .toHex()
+                                                 .left(12));
     QStringList bases;
     if (::geteuid() == 0)
         bases << QStringLiteral("/run");
@@ -138,7 +140,8 @@ QString DataDirectory::shortSocketDirFor(const QString &dataDir)
     bases << QDir::tempPath() << QStringLiteral("/tmp");
     for (const QString &base : std::as_const(bases)) {
         const QString candidate = QDir::cleanPath(base) + QLatin1Char('/') + name;
-        if (::access(QFile::encodeName(base).constData(), W_OK | X_OK) == 0 && socketPathFits(candidate))
+        if (::access(QFile::encodeName(base).constData(), W_OK | X_OK) == 0 &&
+            socketPathFits(candidate))
             return candidate;
     }
     return QStringLiteral("/tmp/") + name;
@@ -153,18 +156,22 @@ Status DataDirectory::prepareSocketDir(uid_t serviceUid)
     const QString dir = shortSocketDirFor(m_path);
     const QByteArray native = QFile::encodeName(dir);
     if (::mkdir(native.constData(), 0700) != 0 && errno != EEXIST)
-        return makeError(QStringLiteral("DATA_DIR_NOT_WRITABLE"),
-                         QStringLiteral("Cannot create the socket directory %1: %2").arg(dir, errnoText()));
+        return makeError(
+            QStringLiteral("DATA_DIR_NOT_WRITABLE"),
+            QStringLiteral("Cannot create the socket directory %1: %2").arg(dir, errnoText()));
     // The base may be world-writable (/tmp): anybody could have created this name first, as a
     // symlink or a directory they own, to see or hijack our sockets. Accept only a real
     // directory owned by us or by the service account.
-    struct stat info {};
-    if (::lstat(native.constData(), &info) != 0 || !S_ISDIR(info.st_mode)
-        || (info.st_uid != ::geteuid() && info.st_uid != serviceUid))
-        return makeError(QStringLiteral("SOCKET_DIR_UNSAFE"),
-                         QStringLiteral("The socket directory %1 exists but is not a directory owned by "
-                                        "Gatehouse's service account; remove it and start again")
-                             .arg(dir));
+    struct stat info
+    {
+    };
+    if (::lstat(native.constData(), &info) != 0 || !S_ISDIR(info.st_mode) ||
+        (info.st_uid != ::geteuid() && info.st_uid != serviceUid))
+        return makeError(
+            QStringLiteral("SOCKET_DIR_UNSAFE"),
+            QStringLiteral("The socket directory %1 exists but is not a directory owned by "
+                           "Gatehouse's service account; remove it and start again")
+                .arg(dir));
     if (::chmod(native.constData(), 0700) != 0)
         return makeError(QStringLiteral("SOCKET_DIR_UNSAFE"),
                          QStringLiteral("Cannot make %1 private: %2").arg(dir, errnoText()));

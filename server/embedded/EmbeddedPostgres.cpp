@@ -19,7 +19,6 @@
 #include <QThread>
 #include <QUrl>
 #include <QVersionNumber>
-
 #include <algorithm>
 #include <functional>
 #include <sys/stat.h>
@@ -30,9 +29,9 @@ const QString kDriver = QStringLiteral("QPSQL");
 
 bool hasServerBinaries(const QString &dir)
 {
-    return QFileInfo(dir + QStringLiteral("/initdb")).isExecutable()
-        && QFileInfo(dir + QStringLiteral("/pg_ctl")).isExecutable()
-        && QFileInfo(dir + QStringLiteral("/postgres")).isExecutable();
+    return QFileInfo(dir + QStringLiteral("/initdb")).isExecutable() &&
+           QFileInfo(dir + QStringLiteral("/pg_ctl")).isExecutable() &&
+           QFileInfo(dir + QStringLiteral("/postgres")).isExecutable();
 }
 
 // A postgresql.conf string literal: single quotes, '' and \\ escaped.
@@ -63,10 +62,22 @@ EmbeddedPostgres::~EmbeddedPostgres()
         (void)stop();
 }
 
-QString EmbeddedPostgres::clusterDir() const { return m_dir.postgresDir(); }
-QString EmbeddedPostgres::socketDir() const { return m_dir.socketDir(); }
-QString EmbeddedPostgres::logFile() const { return m_dir.logsDir() + QStringLiteral("/postgresql.log"); }
-QString EmbeddedPostgres::pgCtl() const { return m_binDir + QStringLiteral("/pg_ctl"); }
+QString EmbeddedPostgres::clusterDir() const
+{
+    return m_dir.postgresDir();
+}
+QString EmbeddedPostgres::socketDir() const
+{
+    return m_dir.socketDir();
+}
+QString EmbeddedPostgres::logFile() const
+{
+    return m_dir.logsDir() + QStringLiteral("/postgresql.log");
+}
+QString EmbeddedPostgres::pgCtl() const
+{
+    return m_binDir + QStringLiteral("/pg_ctl");
+}
 
 QString EmbeddedPostgres::socketPath() const
 {
@@ -75,7 +86,8 @@ QString EmbeddedPostgres::socketPath() const
 
 qint64 EmbeddedPostgres::pid() const
 {
-    return m_running ? ProcessTools::readPidFile(clusterDir() + QStringLiteral("/postmaster.pid")) : 0;
+    return m_running ? ProcessTools::readPidFile(clusterDir() + QStringLiteral("/postmaster.pid"))
+                     : 0;
 }
 
 QString EmbeddedPostgres::databaseUrl() const
@@ -90,7 +102,8 @@ Result<QString> EmbeddedPostgres::findBinDir(const QString &preferredMajor)
     // Debian installs each major version side by side; the newest is what a fresh cluster
     // should use, but an existing cluster only runs on its own major version.
     const QString root = QStringLiteral("/usr/lib/postgresql");
-    if (!preferredMajor.isEmpty() && hasServerBinaries(root + QLatin1Char('/') + preferredMajor + QStringLiteral("/bin")))
+    if (!preferredMajor.isEmpty() &&
+        hasServerBinaries(root + QLatin1Char('/') + preferredMajor + QStringLiteral("/bin")))
         return root + QLatin1Char('/') + preferredMajor + QStringLiteral("/bin");
     QStringList versions = QDir(root).entryList(QDir::Dirs | QDir::NoDotAndDotDot);
     std::sort(versions.begin(), versions.end(), [](const QString &a, const QString &b) {
@@ -114,11 +127,12 @@ Result<QString> EmbeddedPostgres::findBinDir(const QString &preferredMajor)
     const QString pgCtl = QStandardPaths::findExecutable(QStringLiteral("pg_ctl"));
     if (!pgCtl.isEmpty() && hasServerBinaries(QFileInfo(pgCtl).absolutePath()))
         return QFileInfo(pgCtl).absolutePath();
-    return makeError(QStringLiteral("POSTGRES_NOT_INSTALLED"),
-                     QStringLiteral("PostgreSQL is not installed (no initdb/pg_ctl found in "
-                                    "/usr/lib/postgresql/*/bin, pg_config --bindir or PATH). Install the "
-                                    "package postgresql (apt install postgresql), or configure "
-                                    "--database-url to use an external server."));
+    return makeError(
+        QStringLiteral("POSTGRES_NOT_INSTALLED"),
+        QStringLiteral("PostgreSQL is not installed (no initdb/pg_ctl found in "
+                       "/usr/lib/postgresql/*/bin, pg_config --bindir or PATH). Install the "
+                       "package postgresql (apt install postgresql), or configure "
+                       "--database-url to use an external server."));
 }
 
 Status EmbeddedPostgres::start()
@@ -130,12 +144,14 @@ Status EmbeddedPostgres::start()
     m_adopted = false;
     m_initialized = false;
     if (!QSqlDatabase::isDriverAvailable(kDriver))
-        return makeError(QStringLiteral("POSTGRES_DRIVER_MISSING"),
-                         QStringLiteral("Qt's PostgreSQL driver (QPSQL) is missing: install the package "
-                                        "libqt6sql6-psql"));
+        return makeError(
+            QStringLiteral("POSTGRES_DRIVER_MISSING"),
+            QStringLiteral("Qt's PostgreSQL driver (QPSQL) is missing: install the package "
+                           "libqt6sql6-psql"));
     QFile versionFile(clusterDir() + QStringLiteral("/PG_VERSION"));
-    const QString major = versionFile.open(QIODevice::ReadOnly) ? QString::fromLatin1(versionFile.readAll()).trimmed()
-                                                                : QString();
+    const QString major = versionFile.open(QIODevice::ReadOnly)
+                              ? QString::fromLatin1(versionFile.readAll()).trimmed()
+                              : QString();
     Result<QString> bin = findBinDir(major);
     if (!bin)
         return bin.error();
@@ -160,7 +176,8 @@ Status EmbeddedPostgres::ensureCluster()
 {
     const QString cluster = clusterDir();
     const bool hasVersion = QFileInfo::exists(cluster + QStringLiteral("/PG_VERSION"));
-    const bool hasMarker = QFileInfo::exists(cluster + QLatin1Char('/') + QLatin1String(kMarkerFile));
+    const bool hasMarker =
+        QFileInfo::exists(cluster + QLatin1Char('/') + QLatin1String(kMarkerFile));
     if (hasVersion && hasMarker)
         return {};
 
@@ -169,21 +186,24 @@ Status EmbeddedPostgres::ensureCluster()
         // initdb was interrupted (crash, power loss, kill) somewhere between creating the first
         // file and our marker: the cluster is unusable and initdb refuses a non-empty
         // directory, so start over. Never while a postmaster runs on it.
-        const qint64 running = ProcessTools::readPidFile(cluster + QStringLiteral("/postmaster.pid"));
+        const qint64 running =
+            ProcessTools::readPidFile(cluster + QStringLiteral("/postmaster.pid"));
         if (ProcessTools::processAlive(running) && postmasterIsOurs(running))
-            return makeError(QStringLiteral("POSTGRES_INITDB_FAILED"),
-                             QStringLiteral("%1 has no completed initdb but a PostgreSQL server (pid %2) "
-                                            "runs on it; stop it first")
-                                 .arg(cluster)
-                                 .arg(running));
+            return makeError(
+                QStringLiteral("POSTGRES_INITDB_FAILED"),
+                QStringLiteral("%1 has no completed initdb but a PostgreSQL server (pid %2) "
+                               "runs on it; stop it first")
+                    .arg(cluster)
+                    .arg(running));
         Log::warning(QStringLiteral("embedded.postgres.initdb_incomplete"),
                      {{QStringLiteral("cluster"), cluster},
                       {QStringLiteral("hasPgVersion"), hasVersion},
                       {QStringLiteral("action"), QStringLiteral("wiped, running initdb again")}});
-        if (!dir.removeRecursively() || !QDir().mkdir(cluster)
-            || !QFile::setPermissions(cluster, QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner))
-            return makeError(QStringLiteral("POSTGRES_INITDB_FAILED"),
-                             QStringLiteral("Cannot clear the half-initialised cluster %1").arg(cluster));
+        if (!dir.removeRecursively() || !QDir().mkdir(cluster) ||
+            !QFile::setPermissions(cluster, QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner))
+            return makeError(
+                QStringLiteral("POSTGRES_INITDB_FAILED"),
+                QStringLiteral("Cannot clear the half-initialised cluster %1").arg(cluster));
         if (Status st = m_account.giveFile(cluster); !st)
             return st;
     }
@@ -205,21 +225,23 @@ Status EmbeddedPostgres::ensureCluster()
     }
     if (!out.succeeded()) {
         const QStringList lines = out.output.split(QLatin1Char('\n'), Qt::SkipEmptyParts);
-        return makeError(QStringLiteral("POSTGRES_INITDB_FAILED"),
-                         QStringLiteral("initdb for %1 failed%2:\n%3")
-                             .arg(cluster,
-                                  out.timedOut ? QStringLiteral(" (timed out)")
-                                               : QStringLiteral(" (exit code %1)").arg(out.exitCode),
-                                  lines.mid(qMax<qsizetype>(0, lines.size() - 20)).join(QLatin1Char('\n'))));
+        return makeError(
+            QStringLiteral("POSTGRES_INITDB_FAILED"),
+            QStringLiteral("initdb for %1 failed%2:\n%3")
+                .arg(cluster,
+                     out.timedOut ? QStringLiteral(" (timed out)")
+                                  : QStringLiteral(" (exit code %1)").arg(out.exitCode),
+                     lines.mid(qMax<qsizetype>(0, lines.size() - 20)).join(QLatin1Char('\n'))));
     }
 
     // The marker is what makes the cluster "complete": written only after initdb succeeded.
     QSaveFile marker(cluster + QLatin1Char('/') + QLatin1String(kMarkerFile));
-    if (!marker.open(QIODevice::WriteOnly)
-        || marker.write(QDateTime::currentDateTimeUtc().toString(Qt::ISODate).toLatin1() + '\n') < 0
-        || !marker.commit())
-        return makeError(QStringLiteral("POSTGRES_INITDB_FAILED"),
-                         QStringLiteral("Cannot write %1: %2").arg(marker.fileName(), marker.errorString()));
+    if (!marker.open(QIODevice::WriteOnly) ||
+        marker.write(QDateTime::currentDateTimeUtc().toString(Qt::ISODate).toLatin1() + '\n') < 0 ||
+        !marker.commit())
+        return makeError(
+            QStringLiteral("POSTGRES_INITDB_FAILED"),
+            QStringLiteral("Cannot write %1: %2").arg(marker.fileName(), marker.errorString()));
     if (Status st = m_account.giveFile(marker.fileName()); !st)
         return st;
     m_initialized = true;
@@ -253,17 +275,20 @@ Status EmbeddedPostgres::writeSettings()
             const QString key = line.section(QLatin1Char('='), 0, 0).trimmed().toLower();
             const bool ours = std::any_of(settings.begin(), settings.end(),
                                           [&](const auto &s) { return s.first == key; });
-            if (!ours && !line.trimmed().isEmpty() && !line.startsWith(QLatin1String("# Gatehouse")))
+            if (!ours && !line.trimmed().isEmpty() &&
+                !line.startsWith(QLatin1String("# Gatehouse")))
                 lines << line;
         }
     }
-    lines << QStringLiteral("# Gatehouse: embedded server, unix socket only (rewritten on every start)");
+    lines << QStringLiteral(
+        "# Gatehouse: embedded server, unix socket only (rewritten on every start)");
     for (const auto &[key, value] : settings)
         lines << key + QStringLiteral(" = ") + value;
 
     QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly) || file.write((lines.join(QLatin1Char('\n')) + QLatin1Char('\n')).toUtf8()) < 0
-        || !file.commit())
+    if (!file.open(QIODevice::WriteOnly) ||
+        file.write((lines.join(QLatin1Char('\n')) + QLatin1Char('\n')).toUtf8()) < 0 ||
+        !file.commit())
         return makeError(QStringLiteral("POSTGRES_START_FAILED"),
                          QStringLiteral("Cannot write %1: %2").arg(path, file.errorString()));
     return m_account.giveFile(path);
@@ -273,9 +298,10 @@ bool EmbeddedPostgres::postmasterIsOurs(qint64 pid) const
 {
     // pg_ctl starts "<bindir>/postgres -D <cluster>"; the postmaster keeps that command line.
     const QString cmd = ProcessTools::commandLine(pid);
-    const bool isPostgres = ProcessTools::executableName(pid) == QLatin1String("postgres")
-        || cmd.contains(QLatin1String("postgres"));
-    return isPostgres && (cmd.endsWith(clusterDir()) || cmd.contains(clusterDir() + QLatin1Char(' ')));
+    const bool isPostgres = ProcessTools::executableName(pid) == QLatin1String("postgres") ||
+                            cmd.contains(QLatin1String("postgres"));
+    return isPostgres &&
+           (cmd.endsWith(clusterDir()) || cmd.contains(clusterDir() + QLatin1Char(' ')));
 }
 
 Status EmbeddedPostgres::startServer()
@@ -288,18 +314,20 @@ Status EmbeddedPostgres::startServer()
             // take it over. It may still be recovering, so allow it pg_ctl's own start timeout.
             QString lastError;
             if (!waitUntilAccepting(60000, &lastError))
-                return startError(QStringLiteral("A PostgreSQL server (pid %1) is already running on %2 but "
-                                                 "does not accept connections on %3: %4")
-                                      .arg(QString::number(previous), clusterDir(), socketDir(), lastError));
+                return startError(
+                    QStringLiteral("A PostgreSQL server (pid %1) is already running on %2 but "
+                                   "does not accept connections on %3: %4")
+                        .arg(QString::number(previous), clusterDir(), socketDir(), lastError));
             m_running = true;
             m_adopted = true;
             return {};
         }
         // The pid was reused by an unrelated process (typically after a reboot). PostgreSQL
-        // would refuse to start because "another postmaster" seems alive; it is not one.
+        // would refuse to start because "another postmaster" seems alive; it is not one. Only
+        // its executable is logged: another program's command line may carry secrets.
         Log::warning(QStringLiteral("embedded.postgres.stale_pid_file"),
                      {{QStringLiteral("pid"), previous},
-                      {QStringLiteral("process"), ProcessTools::commandLine(previous)}});
+                      {QStringLiteral("process"), ProcessTools::executableName(previous)}});
         QFile::remove(pidFile);
     }
     // A pid file of a dead process is left alone: PostgreSQL checks and replaces it itself.
@@ -313,12 +341,14 @@ Status EmbeddedPostgres::startServer()
         m_dir.logsDir(), 75000);
     if (!out.succeeded())
         return startError(QStringLiteral("pg_ctl start failed%1: %2")
-                              .arg(out.timedOut ? QStringLiteral(" (timed out)") : QString(), out.output.trimmed()));
+                              .arg(out.timedOut ? QStringLiteral(" (timed out)") : QString(),
+                                   out.output.trimmed()));
     m_running = true;
     QString lastError;
     if (!waitUntilAccepting(10000, &lastError))
-        return startError(QStringLiteral("PostgreSQL started but does not accept connections on %1: %2")
-                              .arg(socketDir(), lastError));
+        return startError(
+            QStringLiteral("PostgreSQL started but does not accept connections on %1: %2")
+                .arg(socketDir(), lastError));
     return {};
 }
 
@@ -353,7 +383,8 @@ Status withConnection(const QString &socketDir, const QString &database,
 
 QString EmbeddedPostgres::tryConnect(const QString &database) const
 {
-    const Status st = withConnection(socketDir(), database, [](QSqlDatabase &) { return Status{}; });
+    const Status st =
+        withConnection(socketDir(), database, [](QSqlDatabase &) { return Status{}; });
     return st ? QString() : st.error().message;
 }
 
@@ -375,21 +406,22 @@ bool EmbeddedPostgres::waitUntilAccepting(int timeoutMs, QString *lastError) con
 
 Status EmbeddedPostgres::createDatabase()
 {
-    const Status st = withConnection(socketDir(), QStringLiteral("postgres"), [](QSqlDatabase &db) -> Status {
-        QSqlQuery query(db);
-        query.prepare(QStringLiteral("SELECT 1 FROM pg_database WHERE datname = ?"));
-        query.addBindValue(QLatin1String(kDatabase));
-        if (!query.exec())
-            return makeError(QStringLiteral("POSTGRES_START_FAILED"), query.lastError().text());
-        if (query.next())
+    const Status st =
+        withConnection(socketDir(), QStringLiteral("postgres"), [](QSqlDatabase &db) -> Status {
+            QSqlQuery query(db);
+            query.prepare(QStringLiteral("SELECT 1 FROM pg_database WHERE datname = ?"));
+            query.addBindValue(QLatin1String(kDatabase));
+            if (!query.exec())
+                return makeError(QStringLiteral("POSTGRES_START_FAILED"), query.lastError().text());
+            if (query.next())
+                return {};
+            // An identifier cannot be a bound value; kDatabase is a constant.
+            if (!query.exec(QStringLiteral("CREATE DATABASE %1").arg(QLatin1String(kDatabase))))
+                return makeError(QStringLiteral("POSTGRES_START_FAILED"), query.lastError().text());
+            Log::info(QStringLiteral("embedded.postgres.database_created"),
+                      {{QStringLiteral("database"), QLatin1String(kDatabase)}});
             return {};
-        // An identifier cannot be a bound value; kDatabase is a constant.
-        if (!query.exec(QStringLiteral("CREATE DATABASE %1").arg(QLatin1String(kDatabase))))
-            return makeError(QStringLiteral("POSTGRES_START_FAILED"), query.lastError().text());
-        Log::info(QStringLiteral("embedded.postgres.database_created"),
-                  {{QStringLiteral("database"), QLatin1String(kDatabase)}});
-        return {};
-    });
+        });
     if (!st)
         return startError(QStringLiteral("Cannot create the database %1: %2")
                               .arg(QLatin1String(kDatabase), st.error().message));
@@ -400,8 +432,9 @@ Error EmbeddedPostgres::startError(const QString &what) const
 {
     const QString tail = ProcessTools::tailOfFile(logFile(), 20);
     return makeError(QStringLiteral("POSTGRES_START_FAILED"),
-                     tail.isEmpty() ? what
-                                    : QStringLiteral("%1\nLast lines of %2:\n%3").arg(what, logFile(), tail));
+                     tail.isEmpty()
+                         ? what
+                         : QStringLiteral("%1\nLast lines of %2:\n%3").arg(what, logFile(), tail));
 }
 
 Status EmbeddedPostgres::stop()
@@ -415,14 +448,15 @@ Status EmbeddedPostgres::stop()
     // checkpoint, so the next start needs no recovery.
     const ServiceAccount::ProcessOutput out = m_account.run(
         pgCtl(),
-        {QStringLiteral("-D"), clusterDir(), QStringLiteral("-m"), QStringLiteral("fast"), QStringLiteral("-w"),
-         QStringLiteral("-t"), QStringLiteral("60"), QStringLiteral("stop")},
+        {QStringLiteral("-D"), clusterDir(), QStringLiteral("-m"), QStringLiteral("fast"),
+         QStringLiteral("-w"), QStringLiteral("-t"), QStringLiteral("60"), QStringLiteral("stop")},
         m_dir.logsDir(), 75000);
     m_running = false;
     m_adopted = false;
     if (!out.succeeded() && ProcessTools::processAlive(postmaster)) {
         Log::error(QStringLiteral("embedded.postgres.stop_failed"),
-                   {{QStringLiteral("pid"), postmaster}, {QStringLiteral("output"), out.output.trimmed()}});
+                   {{QStringLiteral("pid"), postmaster},
+                    {QStringLiteral("output"), out.output.trimmed()}});
         return makeError(QStringLiteral("POSTGRES_STOP_FAILED"),
                          QStringLiteral("pg_ctl stop failed: %1").arg(out.output.trimmed()));
     }

@@ -41,9 +41,9 @@ public:
     void detach();
 
     bool running() const { return m_running; }
-    bool adopted() const { return m_adopted; }       // last start() found it already running
+    bool adopted() const { return m_adopted; }         // last start() found it already running
     bool initialized() const { return m_initialized; } // last start() ran initdb
-    qint64 pid() const;                              // the postmaster, 0 when not running
+    qint64 pid() const;                                // the postmaster, 0 when not running
     QString clusterDir() const;
     QString socketDir() const;
     QString socketPath() const;

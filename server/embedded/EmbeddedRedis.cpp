@@ -12,7 +12,7 @@
 #include <QSaveFile>
 #include <QStandardPaths>
 #include <QThread>
-
+#include <QUrl>
 #include <csignal>
 
 namespace {
@@ -95,11 +95,13 @@ QByteArray quoted(const QString &value)
 // True when some process (other than a zombie) has `needle` in its command line.
 bool anyProcessMentions(const QString &needle)
 {
-    const QStringList entries = QDir(QStringLiteral("/proc")).entryList(QDir::Dirs | QDir::NoDotAndDotDot);
+    const QStringList entries =
+        QDir(QStringLiteral("/proc")).entryList(QDir::Dirs | QDir::NoDotAndDotDot);
     for (const QString &entry : entries) {
         bool isPid = false;
         const qint64 pid = entry.toLongLong(&isPid);
-        if (isPid && ProcessTools::commandLine(pid).contains(needle) && ProcessTools::processAlive(pid))
+        if (isPid && ProcessTools::commandLine(pid).contains(needle) &&
+            ProcessTools::processAlive(pid))
             return true;
     }
     return false;
@@ -118,26 +120,46 @@ EmbeddedRedis::~EmbeddedRedis()
         (void)stop();
 }
 
-QString EmbeddedRedis::socketPath() const { return m_dir.socketDir() + QStringLiteral("/redis.sock"); }
-QString EmbeddedRedis::configFile() const { return m_dir.redisDir() + QStringLiteral("/redis.conf"); }
-QString EmbeddedRedis::pidFile() const { return m_dir.runDir() + QStringLiteral("/redis.pid"); }
-QString EmbeddedRedis::logFile() const { return m_dir.logsDir() + QStringLiteral("/redis.log"); }
+QString EmbeddedRedis::socketPath() const
+{
+    return m_dir.socketDir() + QStringLiteral("/redis.sock");
+}
+QString EmbeddedRedis::configFile() const
+{
+    return m_dir.redisDir() + QStringLiteral("/redis.conf");
+}
+QString EmbeddedRedis::pidFile() const
+{
+    return m_dir.runDir() + QStringLiteral("/redis.pid");
+}
+QString EmbeddedRedis::logFile() const
+{
+    return m_dir.logsDir() + QStringLiteral("/redis.log");
+}
+
+QString EmbeddedRedis::redisUrl() const
+{
+    return QStringLiteral("unix://") +
+           QString::fromLatin1(QUrl::toPercentEncoding(socketPath(), QByteArrayLiteral("/")));
+}
 
 Result<QString> EmbeddedRedis::findServer()
 {
     QString path = QStandardPaths::findExecutable(QStringLiteral("redis-server"));
     if (path.isEmpty())
-        path = QStandardPaths::findExecutable(QStringLiteral("redis-server"), {QStringLiteral("/usr/bin")});
+        path = QStandardPaths::findExecutable(QStringLiteral("redis-server"),
+                                              {QStringLiteral("/usr/bin")});
     if (path.isEmpty())
-        return makeError(QStringLiteral("REDIS_NOT_INSTALLED"),
-                         QStringLiteral("redis-server is not installed: install the package redis-server "
-                                        "(apt install redis-server), or configure --redis-url to use an "
-                                        "external Redis."));
+        return makeError(
+            QStringLiteral("REDIS_NOT_INSTALLED"),
+            QStringLiteral("redis-server is not installed: install the package redis-server "
+                           "(apt install redis-server), or configure --redis-url to use an "
+                           "external Redis."));
     return path;
 }
 
-EmbeddedRedis::Reply EmbeddedRedis::command(const QString &socketPath, const QList<QByteArray> &arguments,
-                                            int timeoutMs)
+EmbeddedRedis::Reply EmbeddedRedis::command(const QString &socketPath,
+                                            const QList<QByteArray> &arguments, int timeoutMs)
 {
     Reply reply;
     if (!ProcessTools::pathExists(socketPath))
@@ -179,7 +201,8 @@ EmbeddedRedis::Identity EmbeddedRedis::identify() const
     // INFO names the config file the server was started with: the one test that tells our
     // redis apart from any other redis-server that might answer on the same path.
     Identity who;
-    const Reply info = command(socketPath(), {QByteArrayLiteral("INFO"), QByteArrayLiteral("server")}, 2000);
+    const Reply info =
+        command(socketPath(), {QByteArrayLiteral("INFO"), QByteArrayLiteral("server")}, 2000);
     if (info.kind != Kind::Bulk)
         return who;
     const QList<QByteArray> lines = info.data.split('\n');
@@ -196,29 +219,32 @@ EmbeddedRedis::Identity EmbeddedRedis::identify() const
 bool EmbeddedRedis::isOurProcess(qint64 pid) const
 {
     // redis-server retitles itself "redis-server unixsocket:<path>" once it listens.
-    return ProcessTools::processAlive(pid)
-        && ProcessTools::commandLine(pid).contains(QStringLiteral("unixsocket:") + socketPath());
+    return ProcessTools::processAlive(pid) &&
+           ProcessTools::commandLine(pid).contains(QStringLiteral("unixsocket:") + socketPath());
 }
 
 Error EmbeddedRedis::inUse(const QString &what) const
 {
-    return makeError(QStringLiteral("REDIS_SOCKET_IN_USE"),
-                     QStringLiteral("The redis socket path %1 is in use: %2. Stop that program or choose "
-                                    "another --data-dir.")
-                         .arg(socketPath(), what));
+    return makeError(
+        QStringLiteral("REDIS_SOCKET_IN_USE"),
+        QStringLiteral("The redis socket path %1 is in use: %2. Stop that program or choose "
+                       "another --data-dir.")
+            .arg(socketPath(), what));
 }
 
 Error EmbeddedRedis::startError(const QString &what) const
 {
     const QString tail = ProcessTools::tailOfFile(logFile(), 20);
     return makeError(QStringLiteral("REDIS_START_FAILED"),
-                     tail.isEmpty() ? what
-                                    : QStringLiteral("%1\nLast lines of %2:\n%3").arg(what, logFile(), tail));
+                     tail.isEmpty()
+                         ? what
+                         : QStringLiteral("%1\nLast lines of %2:\n%3").arg(what, logFile(), tail));
 }
 
 Status EmbeddedRedis::terminate(qint64 pid, const QString &why)
 {
-    Log::warning(QStringLiteral("embedded.redis.terminate"), {{QStringLiteral("pid"), pid}, {QStringLiteral("reason"), why}});
+    Log::warning(QStringLiteral("embedded.redis.terminate"),
+                 {{QStringLiteral("pid"), pid}, {QStringLiteral("reason"), why}});
     // SIGTERM makes redis flush the AOF and exit cleanly; SIGKILL only if it hangs.
     ::kill(static_cast<pid_t>(pid), SIGTERM);
     if (ProcessTools::waitForExit(pid, 15000))
@@ -243,9 +269,10 @@ Status EmbeddedRedis::inspectExisting(bool *adopt)
     if (pong || loading) {
         const Identity who = identify();
         if (who.configFile != configFile() || !ProcessTools::processAlive(who.pid))
-            return inUse(QStringLiteral("another redis-server answers there (pid %1, config file %2)")
-                             .arg(QString::number(who.pid),
-                                  who.configFile.isEmpty() ? QStringLiteral("unknown") : who.configFile));
+            return inUse(
+                QStringLiteral("another redis-server answers there (pid %1, config file %2)")
+                    .arg(QString::number(who.pid),
+                         who.configFile.isEmpty() ? QStringLiteral("unknown") : who.configFile));
         // A Gatehouse that died without stop() left its redis-server running: take it over.
         m_pid = who.pid;
         *adopt = true;
@@ -254,9 +281,11 @@ Status EmbeddedRedis::inspectExisting(bool *adopt)
     const qint64 filePid = ProcessTools::readPidFile(pidFile());
     if (ping.kind != Kind::NoSocket && ping.kind != Kind::Refused) {
         if (ping.kind == Kind::NoAnswer && isOurProcess(filePid))
-            return startError(QStringLiteral("redis-server pid %1 of this data directory does not answer on %2")
-                                  .arg(QString::number(filePid), socket));
-        return inUse(QStringLiteral("a program that is not redis-server answers there (reply: %1)").arg(describe(ping)));
+            return startError(
+                QStringLiteral("redis-server pid %1 of this data directory does not answer on %2")
+                    .arg(QString::number(filePid), socket));
+        return inUse(QStringLiteral("a program that is not redis-server answers there (reply: %1)")
+                         .arg(describe(ping)));
     }
     if (ping.kind == Kind::Refused && ProcessTools::unixSocketBound(socket))
         return inUse(QStringLiteral("another process has it bound but accepts no connections"));
@@ -264,7 +293,8 @@ Status EmbeddedRedis::inspectExisting(bool *adopt)
     // Nobody serves the socket. Our own redis may still run without it (socket file deleted
     // by a tmp cleaner): two servers on one AOF would corrupt it, so that one must go first.
     if (isOurProcess(filePid)) {
-        if (Status st = terminate(filePid, QStringLiteral("running without a reachable socket")); !st)
+        if (Status st = terminate(filePid, QStringLiteral("running without a reachable socket"));
+            !st)
             return st;
     }
     if (ProcessTools::pathExists(pidFile())) {
@@ -273,7 +303,8 @@ Status EmbeddedRedis::inspectExisting(bool *adopt)
         QFile::remove(pidFile());
     }
     if (ProcessTools::isSocketFile(socket)) {
-        Log::info(QStringLiteral("embedded.redis.stale_socket"), {{QStringLiteral("path"), socket}});
+        Log::info(QStringLiteral("embedded.redis.stale_socket"),
+                  {{QStringLiteral("path"), socket}});
         QFile::remove(socket);
     }
     return {};
@@ -296,8 +327,9 @@ Status EmbeddedRedis::writeConfig()
     conf += "protected-mode yes\n";
     QSaveFile file(configFile());
     if (!file.open(QIODevice::WriteOnly) || file.write(conf) < 0 || !file.commit())
-        return makeError(QStringLiteral("REDIS_START_FAILED"),
-                         QStringLiteral("Cannot write %1: %2").arg(configFile(), file.errorString()));
+        return makeError(
+            QStringLiteral("REDIS_START_FAILED"),
+            QStringLiteral("Cannot write %1: %2").arg(configFile(), file.errorString()));
     return m_account.giveFile(configFile());
 }
 
@@ -312,14 +344,17 @@ Status EmbeddedRedis::waitUntilReady(int timeoutMs)
         // Fail early when the daemon is gone instead of waiting out the timeout: it has
         // either written its pid file and died, or never got that far (e.g. cannot bind).
         const qint64 pid = ProcessTools::readPidFile(pidFile());
-        const bool died = pid ? !ProcessTools::processAlive(pid)
-                              : timer.elapsed() > 1000 && !anyProcessMentions(configFile())
-                                    && !anyProcessMentions(QStringLiteral("unixsocket:") + socketPath());
+        const bool died =
+            pid ? !ProcessTools::processAlive(pid)
+                : timer.elapsed() > 1000 && !anyProcessMentions(configFile()) &&
+                      !anyProcessMentions(QStringLiteral("unixsocket:") + socketPath());
         if (died)
             return startError(QStringLiteral("redis-server exited during startup"));
         if (timer.elapsed() >= timeoutMs)
-            return startError(QStringLiteral("redis-server did not answer PING on %1 within %2 s (last reply: %3)")
-                                  .arg(socketPath(), QString::number(timeoutMs / 1000), describe(ping)));
+            return startError(
+                QStringLiteral(
+                    "redis-server did not answer PING on %1 within %2 s (last reply: %3)")
+                    .arg(socketPath(), QString::number(timeoutMs / 1000), describe(ping)));
         QThread::msleep(50);
     }
 }
@@ -344,13 +379,17 @@ Status EmbeddedRedis::start()
             return st;
         // With daemonize the first process exits once the daemon is forked; a bad config or
         // an unwritable log file fails here with redis' own message.
-        const ServiceAccount::ProcessOutput out = m_account.run(m_server, {configFile()}, m_dir.redisDir(), 15000);
+        const ServiceAccount::ProcessOutput out =
+            m_account.run(m_server, {configFile()}, m_dir.redisDir(), 15000);
         if (!out.succeeded())
             return startError(QStringLiteral("redis-server failed to start%1: %2")
-                                  .arg(out.timedOut ? QStringLiteral(" (timed out)")
-                                                    : QStringLiteral(" (exit code %1)").arg(out.exitCode),
+                                  .arg(out.timedOut
+                                           ? QStringLiteral(" (timed out)")
+                                           : QStringLiteral(" (exit code %1)").arg(out.exitCode),
                                        out.output.trimmed()));
-        if (Status st = waitUntilReady(15000 - static_cast<int>(qMin<qint64>(timer.elapsed(), 10000))); !st) {
+        if (Status st =
+                waitUntilReady(15000 - static_cast<int>(qMin<qint64>(timer.elapsed(), 10000)));
+            !st) {
             // Do not leave a half-started daemon behind.
             const qint64 pid = ProcessTools::readPidFile(pidFile());
             if (isOurProcess(pid))
@@ -363,11 +402,10 @@ Status EmbeddedRedis::start()
     }
     m_running = true;
     m_adopted = adopt;
-    Log::info(QStringLiteral("embedded.redis.started"),
-              {{QStringLiteral("adopted"), adopt},
-               {QStringLiteral("ms"), timer.elapsed()},
-               {QStringLiteral("pid"), m_pid},
-               {QStringLiteral("socket"), socketPath()}});
+    Log::info(QStringLiteral("embedded.redis.started"), {{QStringLiteral("adopted"), adopt},
+                                                         {QStringLiteral("ms"), timer.elapsed()},
+                                                         {QStringLiteral("pid"), m_pid},
+                                                         {QStringLiteral("socket"), socketPath()}});
     return {};
 }
 
@@ -390,12 +428,14 @@ Status EmbeddedRedis::stop()
         result = terminate(pid, QStringLiteral("SHUTDOWN did not stop it within 15 s"));
     // After a forced kill redis could not clean up: leave no stale files for the next start.
     if (!ProcessTools::processAlive(pid)) {
-        if (ProcessTools::isSocketFile(socketPath()) && !ProcessTools::unixSocketBound(socketPath()))
+        if (ProcessTools::isSocketFile(socketPath()) &&
+            !ProcessTools::unixSocketBound(socketPath()))
             QFile::remove(socketPath());
         if (ProcessTools::readPidFile(pidFile()) == pid)
             QFile::remove(pidFile());
     }
-    Log::info(QStringLiteral("embedded.redis.stopped"), {{QStringLiteral("pid"), pid}, {QStringLiteral("ms"), timer.elapsed()}});
+    Log::info(QStringLiteral("embedded.redis.stopped"),
+              {{QStringLiteral("pid"), pid}, {QStringLiteral("ms"), timer.elapsed()}});
     return result;
 }
 

@@ -18,16 +18,17 @@ public:
     // One RESP reply, or why there was none.
     struct Reply
     {
-        enum class Kind {
-            NoSocket,  // nothing at the path
-            Refused,   // a socket file nobody accepts on (or not reachable)
-            NoAnswer,  // connected, but no complete reply before the timeout or the close
-            Simple,    // +OK / +PONG
-            Error,     // -ERR …, -LOADING …
-            Integer,   // :1
-            Bulk,      // $n …
-            Null,      // $-1
-            Other,     // arrays, or bytes that are not RESP at all
+        enum class Kind
+        {
+            NoSocket, // nothing at the path
+            Refused,  // a socket file nobody accepts on (or not reachable)
+            NoAnswer, // connected, but no complete reply before the timeout or the close
+            Simple,   // +OK / +PONG
+            Error,    // -ERR …, -LOADING …
+            Integer,  // :1
+            Bulk,     // $n …
+            Null,     // $-1
+            Other,    // arrays, or bytes that are not RESP at all
         };
         Kind kind = Kind::NoSocket;
         QByteArray data; // the payload (without type byte and CRLF); raw bytes for Other
@@ -43,7 +44,8 @@ public:
     // redis-server from PATH or /usr/bin. Error REDIS_NOT_INSTALLED.
     static Result<QString> findServer();
     // Sends one command and reads one reply, blocking up to timeoutMs.
-    static Reply command(const QString &socketPath, const QList<QByteArray> &arguments, int timeoutMs);
+    static Reply command(const QString &socketPath, const QList<QByteArray> &arguments,
+                         int timeoutMs);
 
     // Starts redis-server, or adopts the one a crashed Gatehouse left running on our socket.
     // Errors: REDIS_NOT_INSTALLED, REDIS_SOCKET_IN_USE, REDIS_START_FAILED.
@@ -60,7 +62,8 @@ public:
     QString configFile() const;
     QString pidFile() const;
     QString logFile() const;
-    QString redisUrl() const { return QStringLiteral("unix://") + socketPath(); }
+    // unix://<socket path>; the path is percent-encoded where a URL needs it (space, %, ?, #).
+    QString redisUrl() const;
 
 private:
     struct Identity

@@ -10,9 +10,10 @@
 #include <QFileInfo>
 #include <QStringList>
 
-EmbeddedServices::EmbeddedServices(QString dataDir, QString serviceUser, bool wantPostgres, bool wantRedis)
-    : m_dataDir(std::move(dataDir)), m_serviceUser(std::move(serviceUser)), m_wantPostgres(wantPostgres),
-      m_wantRedis(wantRedis)
+EmbeddedServices::EmbeddedServices(QString dataDir, QString serviceUser, bool wantPostgres,
+                                   bool wantRedis)
+    : m_dataDir(std::move(dataDir)), m_serviceUser(std::move(serviceUser)),
+      m_wantPostgres(wantPostgres), m_wantRedis(wantRedis)
 {
 }
 
@@ -30,7 +31,8 @@ Status EmbeddedServices::start()
     const Status st = startServices();
     if (!st) {
         Log::error(QStringLiteral("embedded.start_failed"),
-                   {{QStringLiteral("code"), st.error().code}, {QStringLiteral("message"), st.error().message}});
+                   {{QStringLiteral("code"), st.error().code},
+                    {QStringLiteral("message"), st.error().message}});
         stop();
         return st;
     }
@@ -76,8 +78,9 @@ Status EmbeddedServices::startServices()
     m_dir = std::move(dir);
     if (Status st = m_account->prepareDirectories(*m_dir); !st)
         return st;
-    if (Status st = m_account->checkTraversable(
-            {m_dir->postgresDir(), m_dir->redisDir(), m_dir->runDir(), m_dir->logsDir(), m_dir->socketDir()});
+    if (Status st =
+            m_account->checkTraversable({m_dir->postgresDir(), m_dir->redisDir(), m_dir->runDir(),
+                                         m_dir->logsDir(), m_dir->socketDir()});
         !st)
         return st;
 
@@ -101,12 +104,14 @@ void EmbeddedServices::stop()
     // PostgreSQL first: the application's connections go away before its cache does.
     if (m_postgres) {
         if (Status st = m_postgres->stop(); !st)
-            Log::error(QStringLiteral("embedded.postgres.stop_failed"), {{QStringLiteral("message"), st.error().message}});
+            Log::error(QStringLiteral("embedded.postgres.stop_failed"),
+                       {{QStringLiteral("message"), st.error().message}});
         m_postgres.reset();
     }
     if (m_redis) {
         if (Status st = m_redis->stop(); !st)
-            Log::error(QStringLiteral("embedded.redis.stop_failed"), {{QStringLiteral("message"), st.error().message}});
+            Log::error(QStringLiteral("embedded.redis.stop_failed"),
+                       {{QStringLiteral("message"), st.error().message}});
         m_redis.reset();
     }
     if (m_dir) {
@@ -152,13 +157,16 @@ QString EmbeddedServices::describe() const
     QStringList parts;
     if (m_postgres && m_postgres->running())
         parts << QStringLiteral("PostgreSQL (%1, pid %2%3)")
-                     .arg(QFileInfo(m_postgres->binDir()).dir().dirName(), QString::number(m_postgres->pid()),
+                     .arg(QFileInfo(m_postgres->binDir()).dir().dirName(),
+                          QString::number(m_postgres->pid()),
                           m_postgres->adopted() ? QStringLiteral(", adopted") : QString());
     if (m_redis && m_redis->running())
         parts << QStringLiteral("redis-server (pid %1%2)")
                      .arg(QString::number(m_redis->pid()),
                           m_redis->adopted() ? QStringLiteral(", adopted") : QString());
     return QStringLiteral("Embedded %1 in %2, sockets in %3, running as %4")
-        .arg(parts.isEmpty() ? QStringLiteral("services: none") : parts.join(QStringLiteral(" and ")),
-             m_dir->path(), m_dir->socketDir(), m_account ? m_account->name() : QStringLiteral("?"));
+        .arg(parts.isEmpty() ? QStringLiteral("services: none")
+                             : parts.join(QStringLiteral(" and ")),
+             m_dir->path(), m_dir->socketDir(),
+             m_account ? m_account->name() : QStringLiteral("?"));
 }

@@ -4,7 +4,6 @@
 #include "server/embedded/ServiceAccount.h"
 
 #include <QString>
-
 #include <memory>
 #include <optional>
 

@@ -5,7 +5,6 @@
 #include <QFileInfo>
 #include <QStringList>
 #include <QThread>
-
 #include <algorithm>
 #include <cerrno>
 #include <csignal>
@@ -88,7 +87,8 @@ QString tailOfFile(const QString &path, int lines)
     constexpr qint64 window = 16 * 1024;
     if (file.size() > window)
         file.seek(file.size() - window);
-    const QStringList all = QString::fromUtf8(file.readAll()).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    const QStringList all =
+        QString::fromUtf8(file.readAll()).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
     return all.mid(qMax<qsizetype>(0, all.size() - lines)).join(QLatin1Char('\n'));
 }
 
@@ -102,18 +102,23 @@ bool unixSocketBound(const QString &path)
     // readAll, not atEnd(): /proc files report size 0, so atEnd() is true before the first read.
     const QByteArray wanted = ' ' + QFile::encodeName(path);
     const QList<QByteArray> lines = file.readAll().split('\n');
-    return std::any_of(lines.begin(), lines.end(), [&](const QByteArray &line) { return line.endsWith(wanted); });
+    return std::any_of(lines.begin(), lines.end(),
+                       [&](const QByteArray &line) { return line.endsWith(wanted); });
 }
 
 bool isSocketFile(const QString &path)
 {
-    struct stat info {};
+    struct stat info
+    {
+    };
     return ::lstat(QFile::encodeName(path).constData(), &info) == 0 && S_ISSOCK(info.st_mode);
 }
 
 bool pathExists(const QString &path)
 {
-    struct stat info {};
+    struct stat info
+    {
+    };
     return ::lstat(QFile::encodeName(path).constData(), &info) == 0;
 }
 

@@ -9,7 +9,6 @@
 #include <QProcess>
 #include <QRegularExpression>
 #include <QStandardPaths>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -43,7 +42,8 @@ std::optional<Passwd> lookupName(const QString &name)
     passwd entry{};
     passwd *result = nullptr;
     const QByteArray native = name.toLocal8Bit();
-    if (::getpwnam_r(native.constData(), &entry, buffer.data(), buffer.size(), &result) != 0 || !result)
+    if (::getpwnam_r(native.constData(), &entry, buffer.data(), buffer.size(), &result) != 0 ||
+        !result)
         return std::nullopt;
     return Passwd{QString::fromLocal8Bit(entry.pw_name), entry.pw_uid, entry.pw_gid};
 }
@@ -64,7 +64,8 @@ bool groupExists(const QString &name)
     group entry{};
     group *result = nullptr;
     const QByteArray native = name.toLocal8Bit();
-    return ::getgrnam_r(native.constData(), &entry, buffer.data(), buffer.size(), &result) == 0 && result;
+    return ::getgrnam_r(native.constData(), &entry, buffer.data(), buffer.size(), &result) == 0 &&
+           result;
 }
 
 QString errnoText()
@@ -98,7 +99,8 @@ ServiceAccount::ProcessOutput runProcess(const QString &program, const QStringLi
     if (dropTo) {
         env.insert(QStringLiteral("USER"), dropTo->name);
         env.insert(QStringLiteral("LOGNAME"), dropTo->name);
-        env.insert(QStringLiteral("HOME"), workingDirectory.isEmpty() ? QStringLiteral("/") : workingDirectory);
+        env.insert(QStringLiteral("HOME"),
+                   workingDirectory.isEmpty() ? QStringLiteral("/") : workingDirectory);
         const uid_t uid = dropTo->uid;
         const gid_t gid = dropTo->gid;
         // Runs in the child between fork and exec: only async-signal-safe calls. Qt 6.4 cannot
@@ -130,20 +132,22 @@ ServiceAccount::ProcessOutput runProcess(const QString &program, const QStringLi
 
 Status createSystemAccount(const QString &name)
 {
-    QString useradd = QStandardPaths::findExecutable(QStringLiteral("useradd"),
-                                                     {QStringLiteral("/usr/sbin"), QStringLiteral("/sbin")});
+    QString useradd = QStandardPaths::findExecutable(
+        QStringLiteral("useradd"), {QStringLiteral("/usr/sbin"), QStringLiteral("/sbin")});
     if (useradd.isEmpty())
         useradd = QStandardPaths::findExecutable(QStringLiteral("useradd"));
     if (useradd.isEmpty())
-        return makeError(QStringLiteral("SERVICE_ACCOUNT_UNAVAILABLE"), QStringLiteral("useradd not found"));
+        return makeError(QStringLiteral("SERVICE_ACCOUNT_UNAVAILABLE"),
+                         QStringLiteral("useradd not found"));
     QStringList args{QStringLiteral("--system")};
     // --user-group fails when a group of that name already exists (left by an earlier userdel).
     if (groupExists(name))
         args << QStringLiteral("--gid") << name;
     else
         args << QStringLiteral("--user-group");
-    args << QStringLiteral("--home-dir") << QStringLiteral("/nonexistent") << QStringLiteral("--no-create-home")
-         << QStringLiteral("--shell") << QStringLiteral("/usr/sbin/nologin") << name;
+    args << QStringLiteral("--home-dir") << QStringLiteral("/nonexistent")
+         << QStringLiteral("--no-create-home") << QStringLiteral("--shell")
+         << QStringLiteral("/usr/sbin/nologin") << name;
     const ServiceAccount::ProcessOutput out = runProcess(useradd, args, {}, 30000, std::nullopt);
     if (!out.succeeded())
         return makeError(QStringLiteral("SERVICE_ACCOUNT_UNAVAILABLE"),
@@ -168,8 +172,9 @@ Result<ServiceAccount> ServiceAccount::resolve(const QString &configuredName)
     // useradd would take a leading '-' as an option; accept what Debian's adduser accepts.
     static const QRegularExpression valid(QStringLiteral("^[a-z_][a-z0-9_-]{0,31}$"));
     if (!valid.match(name).hasMatch())
-        return makeError(QStringLiteral("SERVICE_ACCOUNT_INVALID"),
-                         QStringLiteral("'%1' is not a valid account name for --service-user").arg(name));
+        return makeError(
+            QStringLiteral("SERVICE_ACCOUNT_INVALID"),
+            QStringLiteral("'%1' is not a valid account name for --service-user").arg(name));
 
     std::optional<Passwd> entry = lookupName(name);
     if (!entry) {
@@ -177,7 +182,9 @@ Result<ServiceAccount> ServiceAccount::resolve(const QString &configuredName)
             account.m_created = true;
             Log::info(QStringLiteral("embedded.account.created"), {{QStringLiteral("name"), name}});
             entry = lookupName(name);
-        } else {
+        } else if (entry = lookupName(name); !entry) {
+            // (Looked up again first: another Gatehouse starting at the same moment may have
+            // created it, which makes our useradd fail.)
             Log::warning(QStringLiteral("embedded.account.create_failed"),
                          {{QStringLiteral("name"), name},
                           {QStringLiteral("error"), st.error().message},
@@ -186,16 +193,18 @@ Result<ServiceAccount> ServiceAccount::resolve(const QString &configuredName)
         }
     }
     if (!entry)
-        return makeError(QStringLiteral("SERVICE_ACCOUNT_UNAVAILABLE"),
-                         QStringLiteral("Gatehouse runs as root, and PostgreSQL refuses to run as root, "
-                                        "but the account '%1' does not exist and could not be created "
-                                        "(and there is no 'postgres' account). Create it with: useradd "
-                                        "--system --user-group --no-create-home %1")
-                             .arg(name));
+        return makeError(
+            QStringLiteral("SERVICE_ACCOUNT_UNAVAILABLE"),
+            QStringLiteral("Gatehouse runs as root, and PostgreSQL refuses to run as root, "
+                           "but the account '%1' does not exist and could not be created "
+                           "(and there is no 'postgres' account). Create it with: useradd "
+                           "--system --user-group --no-create-home %1")
+                .arg(name));
     if (entry->uid == 0)
-        return makeError(QStringLiteral("SERVICE_ACCOUNT_INVALID"),
-                         QStringLiteral("The service account '%1' has uid 0; it must be unprivileged")
-                             .arg(entry->name));
+        return makeError(
+            QStringLiteral("SERVICE_ACCOUNT_INVALID"),
+            QStringLiteral("The service account '%1' has uid 0; it must be unprivileged")
+                .arg(entry->name));
     account.m_name = entry->name;
     account.m_uid = entry->uid;
     account.m_gid = entry->gid;
@@ -203,8 +212,10 @@ Result<ServiceAccount> ServiceAccount::resolve(const QString &configuredName)
     return account;
 }
 
-ServiceAccount::ProcessOutput ServiceAccount::run(const QString &program, const QStringList &arguments,
-                                                  const QString &workingDirectory, int timeoutMs) const
+ServiceAccount::ProcessOutput ServiceAccount::run(const QString &program,
+                                                  const QStringList &arguments,
+                                                  const QString &workingDirectory,
+                                                  int timeoutMs) const
 {
     std::optional<Passwd> dropTo;
     if (m_switches)
@@ -215,7 +226,9 @@ ServiceAccount::ProcessOutput ServiceAccount::run(const QString &program, const 
 Status ServiceAccount::chownTree(const QString &path) const
 {
     const QByteArray native = QFile::encodeName(path);
-    struct stat info {};
+    struct stat info
+    {
+    };
     if (::lstat(native.constData(), &info) != 0)
         return makeError(QStringLiteral("DATA_DIR_NOT_WRITABLE"),
                          QStringLiteral("Cannot read %1: %2").arg(path, errnoText()));
@@ -244,9 +257,11 @@ Status ServiceAccount::prepareDirectories(const DataDirectory &dir) const
     if (!m_switches)
         return {};
     const QByteArray top = QFile::encodeName(dir.path());
-    if (::chown(top.constData(), static_cast<uid_t>(-1), m_gid) != 0 || ::chmod(top.constData(), 0710) != 0)
-        return makeError(QStringLiteral("DATA_DIR_NOT_WRITABLE"),
-                         QStringLiteral("Cannot let %1 enter %2: %3").arg(m_name, dir.path(), errnoText()));
+    if (::chown(top.constData(), static_cast<uid_t>(-1), m_gid) != 0 ||
+        ::chmod(top.constData(), 0710) != 0)
+        return makeError(
+            QStringLiteral("DATA_DIR_NOT_WRITABLE"),
+            QStringLiteral("Cannot let %1 enter %2: %3").arg(m_name, dir.path(), errnoText()));
     QStringList owned{dir.postgresDir(), dir.redisDir(), dir.runDir(), dir.logsDir()};
     if (dir.usesShortSocketDir())
         owned << dir.socketDir();
@@ -276,14 +291,17 @@ Status ServiceAccount::checkTraversable(const QStringList &paths) const
     QStringList dirs;
     for (const QString &path : paths) {
         QString walked;
-        const QStringList parts = QFileInfo(path).absoluteFilePath().split(QLatin1Char('/'), Qt::SkipEmptyParts);
+        const QStringList parts =
+            QFileInfo(path).absoluteFilePath().split(QLatin1Char('/'), Qt::SkipEmptyParts);
         QStringList chain{QStringLiteral("/")};
         for (const QString &part : parts) {
             walked += QLatin1Char('/') + part;
             chain << walked;
         }
         for (const QString &d : std::as_const(chain)) {
-            struct stat info {};
+            struct stat info
+            {
+            };
             if (::stat(QFile::encodeName(d).constData(), &info) != 0 || !S_ISDIR(info.st_mode))
                 break;
             if (!dirs.contains(d))
@@ -302,8 +320,9 @@ Status ServiceAccount::checkTraversable(const QStringList &paths) const
     const gid_t gid = m_gid;
     const pid_t child = ::fork();
     if (child < 0)
-        return makeError(QStringLiteral("DATA_DIR_NOT_ACCESSIBLE"),
-                         QStringLiteral("Cannot check access for %1: fork: %2").arg(m_name, errnoText()));
+        return makeError(
+            QStringLiteral("DATA_DIR_NOT_ACCESSIBLE"),
+            QStringLiteral("Cannot check access for %1: fork: %2").arg(m_name, errnoText()));
     if (child == 0) {
         // Exactly the credentials the services will have; access() then applies modes and ACLs.
         if (::setgroups(0, nullptr) != 0 || ::setgid(gid) != 0 || ::setuid(uid) != 0)
@@ -324,10 +343,11 @@ Status ServiceAccount::checkTraversable(const QStringList &paths) const
         return makeError(QStringLiteral("DATA_DIR_NOT_ACCESSIBLE"),
                          QStringLiteral("Cannot check access for the account %1").arg(m_name));
     const QString blocked = dirs.value(code - 1, paths.value(0));
-    return makeError(QStringLiteral("DATA_DIR_NOT_ACCESSIBLE"),
-                     QStringLiteral("The embedded PostgreSQL and redis-server run as the account '%1' "
-                                    "(PostgreSQL refuses to run as root), and that account cannot enter "
-                                    "%2. Use a data directory it can reach, e.g. --data-dir "
-                                    "/var/lib/gatehouse, or allow it to pass %2 (chmod o+x).")
-                         .arg(m_name, blocked));
+    return makeError(
+        QStringLiteral("DATA_DIR_NOT_ACCESSIBLE"),
+        QStringLiteral("The embedded PostgreSQL and redis-server run as the account '%1' "
+                       "(PostgreSQL refuses to run as root), and that account cannot enter "
+                       "%2. Use a data directory it can reach, e.g. --data-dir "
+                       "/var/lib/gatehouse, or allow it to pass %2 (chmod o+x).")
+            .arg(m_name, blocked));
 }

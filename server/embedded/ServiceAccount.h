@@ -4,7 +4,6 @@
 
 #include <QString>
 #include <QStringList>
-
 #include <sys/types.h>
 
 class DataDirectory;
@@ -21,11 +20,11 @@ public:
     // Output of a finished helper process (initdb, pg_ctl, redis-server, useradd).
     struct ProcessOutput
     {
-        bool started = false;   // false: the program could not be executed at all
-        bool timedOut = false;  // killed after the timeout
-        int exitCode = -1;      // valid when started && !timedOut && !crashed
+        bool started = false;  // false: the program could not be executed at all
+        bool timedOut = false; // killed after the timeout
+        int exitCode = -1;     // valid when started && !timedOut && !crashed
         bool crashed = false;
-        QString output;         // stdout and stderr, merged
+        QString output; // stdout and stderr, merged
         bool succeeded() const { return started && !timedOut && !crashed && exitCode == 0; }
     };
 

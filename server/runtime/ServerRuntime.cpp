@@ -81,6 +81,10 @@ Status ServerRuntime::prepare()
             m_status.redis = QStringLiteral("embedded: ") + m_redisUrl;
         }
     }
+    Log::info(QStringLiteral("runtime.services"),
+              {{QStringLiteral("database"), ConfigLoader::maskUrl(m_databaseUrl)},
+               {QStringLiteral("redis"), ConfigLoader::maskUrl(m_redisUrl)},
+               {QStringLiteral("embedded"), m_embedded ? m_embedded->describe() : QStringLiteral("none")}});
     setState(ServerStatus::State::Starting, QStringLiteral("migrating the database"));
     if (Status migrated = migrate(); !migrated) {
         setState(ServerStatus::State::Failed, migrated.error().message);

@@ -23,7 +23,6 @@
 #include <QUrl>
 #include <QUrlQuery>
 #include <QtTest>
-
 #include <csignal>
 #include <cstring>
 #include <memory>
@@ -55,7 +54,8 @@ QByteArray redisCall(const QString &socketPath, const QList<QByteArray> &args)
             reply += socket.readAll();
         else if (socket.state() != QLocalSocket::ConnectedState)
             break;
-        if (reply.endsWith("\r\n") && (!reply.startsWith('$') || reply.count("\r\n") >= 2 || reply.startsWith("$-1")))
+        if (reply.endsWith("\r\n") &&
+            (!reply.startsWith('$') || reply.count("\r\n") >= 2 || reply.startsWith("$-1")))
             break;
     }
     return reply;
@@ -108,13 +108,18 @@ uid_t processUid(qint64 pid)
 
 uid_t ownerOf(const QString &path)
 {
-    struct stat info {};
-    return ::stat(QFile::encodeName(path).constData(), &info) == 0 ? info.st_uid : static_cast<uid_t>(-1);
+    struct stat info
+    {
+    };
+    return ::stat(QFile::encodeName(path).constData(), &info) == 0 ? info.st_uid
+                                                                   : static_cast<uid_t>(-1);
 }
 
 mode_t modeOf(const QString &path)
 {
-    struct stat info {};
+    struct stat info
+    {
+    };
     return ::stat(QFile::encodeName(path).constData(), &info) == 0 ? (info.st_mode & 07777) : 0;
 }
 
@@ -150,12 +155,13 @@ private:
     // A fresh data directory path under a 0755 temp dir (short, and reachable by the account).
     QString newDataDir(const QString &sub = QStringLiteral("data"))
     {
-        auto base = std::make_unique<QTemporaryDir>(QDir::tempPath() + QStringLiteral("/ghe-XXXXXX"));
+        auto base =
+            std::make_unique<QTemporaryDir>(QDir::tempPath() + QStringLiteral("/ghe-XXXXXX"));
         if (!base->isValid())
             return {};
-        QFile::setPermissions(base->path(), QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner
-                                                | QFile::ReadGroup | QFile::ExeGroup | QFile::ReadOther
-                                                | QFile::ExeOther);
+        QFile::setPermissions(base->path(), QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner |
+                                                QFile::ReadGroup | QFile::ExeGroup |
+                                                QFile::ReadOther | QFile::ExeOther);
         const QString data = base->path() + QLatin1Char('/') + sub;
         m_dataDirs << data;
         m_temps.push_back(std::move(base));
@@ -179,13 +185,15 @@ private slots:
     void cleanup()
     {
         for (const QString &data : std::as_const(m_dataDirs)) {
-            const qint64 postmaster = ProcessTools::readPidFile(data + QStringLiteral("/postgres/postmaster.pid"));
+            const qint64 postmaster =
+                ProcessTools::readPidFile(data + QStringLiteral("/postgres/postmaster.pid"));
             if (ProcessTools::processAlive(postmaster)) {
                 ::kill(static_cast<pid_t>(postmaster), SIGQUIT);
                 ProcessTools::waitForExit(postmaster, 10000);
             }
             const qint64 redis = ProcessTools::readPidFile(data + QStringLiteral("/run/redis.pid"));
-            if (ProcessTools::processAlive(redis) && ProcessTools::commandLine(redis).contains(QLatin1String("redis"))) {
+            if (ProcessTools::processAlive(redis) &&
+                ProcessTools::commandLine(redis).contains(QLatin1String("redis"))) {
                 ::kill(static_cast<pid_t>(redis), SIGKILL);
                 ProcessTools::waitForExit(redis, 5000);
             }
@@ -215,38 +223,46 @@ private slots:
             pgSocket = services.postgres()->socketPath();
             redisSocket = services.redis()->socketPath();
             QCOMPARE(services.databaseUrl(),
-                     QStringLiteral("postgresql://gatehouse@/gatehouse?host=")
-                         + QString::fromLatin1(QUrl::toPercentEncoding(services.dataDirectory()->socketDir())));
+                     QStringLiteral("postgresql://gatehouse@/gatehouse?host=") +
+                         QString::fromLatin1(
+                             QUrl::toPercentEncoding(services.dataDirectory()->socketDir())));
             QCOMPARE(services.redisUrl(), QStringLiteral("unix://") + redisSocket);
             QVERIFY(ProcessTools::isSocketFile(pgSocket));
             QVERIFY(ProcessTools::isSocketFile(redisSocket));
-            for (const QString &dir : {data, services.dataDirectory()->runDir(), services.dataDirectory()->logsDir(),
-                                       services.dataDirectory()->redisDir(), services.dataDirectory()->postgresDir()})
+            for (const QString &dir :
+                 {data, services.dataDirectory()->runDir(), services.dataDirectory()->logsDir(),
+                  services.dataDirectory()->redisDir(), services.dataDirectory()->postgresDir()})
                 QVERIFY2((modeOf(dir) & 007) == 0, qPrintable(dir)); // nothing for others
 
             // No TCP listener on either server.
             QString error;
-            QCOMPARE(sql(services.databaseUrl(), {QStringLiteral("SHOW listen_addresses")}, &error), QString());
+            QCOMPARE(sql(services.databaseUrl(), {QStringLiteral("SHOW listen_addresses")}, &error),
+                     QString());
             QVERIFY2(error.isEmpty(), qPrintable(error));
-            QCOMPARE(redisCall(redisSocket, {"CONFIG", "GET", "port"}), QByteArray("*2\r\n$4\r\nport\r\n$1\r\n0\r\n"));
+            QCOMPARE(redisCall(redisSocket, {"CONFIG", "GET", "port"}),
+                     QByteArray("*2\r\n$4\r\nport\r\n$1\r\n0\r\n"));
 
             sql(services.databaseUrl(),
                 {QStringLiteral("CREATE TABLE kept (id int PRIMARY KEY, v text)"),
                  QStringLiteral("INSERT INTO kept VALUES (1, 'row survives')")},
                 &error);
             QVERIFY2(error.isEmpty(), qPrintable(error));
-            QCOMPARE(redisCall(redisSocket, {"SET", "gh:test", "key survives"}), QByteArray("+OK\r\n"));
+            QCOMPARE(redisCall(redisSocket, {"SET", "gh:test", "key survives"}),
+                     QByteArray("+OK\r\n"));
 
             if (::geteuid() == 0) {
                 // Root: PostgreSQL and redis run as the unprivileged service account, which owns
                 // the cluster; the account exists on the system.
                 const ServiceAccount &account = *services.account();
                 QVERIFY(account.switches());
-                QVERIFY(account.name() == QLatin1String("gatehouse") || account.name() == QLatin1String("postgres"));
+                QVERIFY(account.name() == QLatin1String("gatehouse") ||
+                        account.name() == QLatin1String("postgres"));
                 QVERIFY(::getpwnam(account.name().toLocal8Bit().constData()) != nullptr);
                 QVERIFY(account.uid() != 0);
                 QCOMPARE(ownerOf(services.dataDirectory()->postgresDir()), account.uid());
-                QCOMPARE(ownerOf(services.dataDirectory()->postgresDir() + QStringLiteral("/PG_VERSION")), account.uid());
+                QCOMPARE(ownerOf(services.dataDirectory()->postgresDir() +
+                                 QStringLiteral("/PG_VERSION")),
+                         account.uid());
                 QCOMPARE(processUid(services.postgres()->pid()), account.uid());
                 QCOMPARE(processUid(services.redis()->pid()), account.uid());
             }
@@ -274,7 +290,8 @@ private slots:
         QVERIFY(!services.postgres()->adopted());
         QVERIFY(!services.redis()->adopted());
         QString error;
-        QCOMPARE(sql(services.databaseUrl(), {QStringLiteral("SELECT v FROM kept WHERE id = 1")}, &error),
+        QCOMPARE(sql(services.databaseUrl(), {QStringLiteral("SELECT v FROM kept WHERE id = 1")},
+                     &error),
                  QStringLiteral("row survives"));
         QVERIFY2(error.isEmpty(), qPrintable(error));
         QCOMPARE(redisCall(redisSocket, {"GET", "gh:test"}), QByteArray("$12\r\nkey survives\r\n"));
@@ -291,7 +308,9 @@ private slots:
         const QString url = first->databaseUrl();
         const QString redisSocket = first->redis()->socketPath();
         QString error;
-        sql(url, {QStringLiteral("CREATE TABLE t (v text)"), QStringLiteral("INSERT INTO t VALUES ('before crash')")},
+        sql(url,
+            {QStringLiteral("CREATE TABLE t (v text)"),
+             QStringLiteral("INSERT INTO t VALUES ('before crash')")},
             &error);
         QVERIFY2(error.isEmpty(), qPrintable(error));
         QCOMPARE(redisCall(redisSocket, {"SET", "k", "before crash"}), QByteArray("+OK\r\n"));
@@ -309,7 +328,8 @@ private slots:
         QVERIFY(second.redis()->adopted());
         QCOMPARE(second.postgres()->pid(), pgPid);
         QCOMPARE(second.redis()->pid(), redisPid);
-        QCOMPARE(sql(second.databaseUrl(), {QStringLiteral("SELECT v FROM t")}, &error), QStringLiteral("before crash"));
+        QCOMPARE(sql(second.databaseUrl(), {QStringLiteral("SELECT v FROM t")}, &error),
+                 QStringLiteral("before crash"));
         QCOMPARE(redisCall(redisSocket, {"GET", "k"}), QByteArray("$12\r\nbefore crash\r\n"));
         second.stop();
         QVERIFY(!ProcessTools::processAlive(pgPid));
@@ -318,7 +338,8 @@ private slots:
 
     void startsOverStalePidFilesSocketAndLock()
     {
-        const QString data = newDataDir();
+        // A space in the path exercises the quoting in both config files and both URLs.
+        const QString data = newDataDir(QStringLiteral("data dir"));
         QString redisSocket;
         QString cluster;
         {
@@ -327,6 +348,10 @@ private slots:
             QVERIFY2(st, qPrintable(statusText(st)));
             redisSocket = services.redis()->socketPath();
             cluster = services.dataDirectory()->postgresDir();
+            QCOMPARE(QUrl(services.redisUrl()).path(QUrl::FullyDecoded), redisSocket);
+            QCOMPARE(QUrlQuery(QUrl(services.databaseUrl()))
+                         .queryItemValue(QStringLiteral("host"), QUrl::FullyDecoded),
+                     services.dataDirectory()->socketDir());
             QCOMPARE(redisCall(redisSocket, {"SET", "k", "v"}), QByteArray("+OK\r\n"));
             services.stop();
         }
@@ -334,9 +359,10 @@ private slots:
         // and a lock file of a dead Gatehouse.
         const qint64 dead = deadPid();
         QVERIFY(dead > 0 && !ProcessTools::processAlive(dead));
-        writeFile(cluster + QStringLiteral("/postmaster.pid"), QByteArray::number(dead) + '\n' + QFile::encodeName(cluster) + '\n');
-        QVERIFY(::chown(QFile::encodeName(cluster + QStringLiteral("/postmaster.pid")).constData(), ownerOf(cluster),
-                        static_cast<gid_t>(-1)) == 0);
+        writeFile(cluster + QStringLiteral("/postmaster.pid"),
+                  QByteArray::number(dead) + '\n' + QFile::encodeName(cluster) + '\n');
+        QVERIFY(::chown(QFile::encodeName(cluster + QStringLiteral("/postmaster.pid")).constData(),
+                        ownerOf(cluster), static_cast<gid_t>(-1)) == 0);
         writeFile(data + QStringLiteral("/run/redis.pid"), QByteArray::number(dead) + '\n');
         {
             const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
@@ -367,10 +393,12 @@ private slots:
         QVERIFY(!services.postgres()->adopted());
         QVERIFY(!services.redis()->adopted());
         QVERIFY(services.postgres()->pid() != dead);
-        QCOMPARE(ProcessTools::readPidFile(data + QStringLiteral("/run/redis.pid")), services.redis()->pid());
+        QCOMPARE(ProcessTools::readPidFile(data + QStringLiteral("/run/redis.pid")),
+                 services.redis()->pid());
         QCOMPARE(redisCall(redisSocket, {"GET", "k"}), QByteArray("$1\r\nv\r\n"));
         QString error;
-        QCOMPARE(sql(services.databaseUrl(), {QStringLiteral("SELECT 42")}, &error), QStringLiteral("42"));
+        QCOMPARE(sql(services.databaseUrl(), {QStringLiteral("SELECT 42")}, &error),
+                 QStringLiteral("42"));
     }
 
     void halfDoneInitdbIsRedone_data()
@@ -396,7 +424,8 @@ private slots:
         QVERIFY(services.postgres()->initialized());
         QVERIFY(!QFileInfo::exists(cluster + QStringLiteral("/global/half-written")));
         QVERIFY(QFileInfo::exists(cluster + QStringLiteral("/PG_VERSION")));
-        QVERIFY(QFileInfo::exists(cluster + QLatin1Char('/') + QLatin1String(EmbeddedPostgres::kMarkerFile)));
+        QVERIFY(QFileInfo::exists(cluster + QLatin1Char('/') +
+                                  QLatin1String(EmbeddedPostgres::kMarkerFile)));
         QString error;
         QCOMPARE(sql(services.databaseUrl(), {QStringLiteral("SELECT current_database()")}, &error),
                  QStringLiteral("gatehouse"));
@@ -420,8 +449,10 @@ private slots:
         const Status st = services.start();
         QVERIFY(!st);
         QCOMPARE(st.error().code, QStringLiteral("POSTGRES_START_FAILED"));
-        QVERIFY2(st.error().message.contains(QLatin1String("Last lines of")), qPrintable(st.error().message));
-        QVERIFY2(st.error().message.contains(QLatin1String("syntax error")), qPrintable(st.error().message));
+        QVERIFY2(st.error().message.contains(QLatin1String("Last lines of")),
+                 qPrintable(st.error().message));
+        QVERIFY2(st.error().message.contains(QLatin1String("syntax error")),
+                 qPrintable(st.error().message));
         // redis had started first; the failed start stopped it again.
         QVERIFY(!services.running());
         QVERIFY(!QFileInfo::exists(data + QStringLiteral("/run/redis.pid")));
@@ -509,7 +540,8 @@ private slots:
 
     void longDataDirUsesShortSocketDir()
     {
-        const QString data = newDataDir(QString(60, QLatin1Char('a')) + QLatin1Char('/') + QString(60, QLatin1Char('b')));
+        const QString data = newDataDir(QString(60, QLatin1Char('a')) + QLatin1Char('/') +
+                                        QString(60, QLatin1Char('b')));
         QVERIFY(!DataDirectory::socketPathFits(data + QStringLiteral("/run")));
         EmbeddedServices services(data, QString(), false, true);
         const Status st = services.start();
@@ -518,8 +550,10 @@ private slots:
         QVERIFY(services.dataDirectory()->usesShortSocketDir());
         QCOMPARE(socketDir, DataDirectory::shortSocketDirFor(services.dataDirectory()->path()));
         QCOMPARE(modeOf(socketDir), mode_t(0700));
-        QVERIFY(QFile::encodeName(services.redis()->socketPath()).size() <= DataDirectory::kMaxSocketPathBytes);
-        QCOMPARE(services.redisUrl(), QStringLiteral("unix://") + socketDir + QStringLiteral("/redis.sock"));
+        QVERIFY(QFile::encodeName(services.redis()->socketPath()).size() <=
+                DataDirectory::kMaxSocketPathBytes);
+        QCOMPARE(services.redisUrl(),
+                 QStringLiteral("unix://") + socketDir + QStringLiteral("/redis.sock"));
         QCOMPARE(redisCall(services.redis()->socketPath(), {"PING"}), QByteArray("+PONG\r\n"));
         services.stop();
         QVERIFY(!QFileInfo::exists(socketDir)); // removed once empty
@@ -529,7 +563,8 @@ private slots:
     {
         if (::geteuid() != 0)
             QSKIP("only meaningful as root");
-        QTemporaryDir privateDir(QDir::tempPath() + QStringLiteral("/ghe-private-XXXXXX")); // 0700 root
+        QTemporaryDir privateDir(QDir::tempPath() +
+                                 QStringLiteral("/ghe-private-XXXXXX")); // 0700 root
         QVERIFY(privateDir.isValid());
         QCOMPARE(modeOf(privateDir.path()), mode_t(0700));
         const QString data = privateDir.path() + QStringLiteral("/data");

@@ -183,6 +183,9 @@ void TestMigrations::parseUrlErrors_data()
     QTest::newRow("ipv6 without brackets") << "postgresql://gh:Sup3rS3cret@::1/gh" << "brackets";
     QTest::newRow("ipv6 unclosed") << "postgresql://gh:Sup3rS3cret@[::1/gh" << "closing ']'";
     QTest::newRow("fragment") << "postgresql://gh:Sup3r#S3cret@db/gh" << "'#'";
+    QTest::newRow("unencoded slash in password") << "postgresql://gh:Sup3r/S3cret@db:5432/gh" << "percent-encode";
+    QTest::newRow("unencoded ? in password") << "postgresql://gh:Sup3r?S3cret@db/gh?sslmode=require" << "percent-encode";
+    QTest::newRow("numeric start, slash") << "postgresql://gh:5432/Sup3rS3cret@db/gh" << "percent-encode";
     QTest::newRow("bad sslmode") << "postgresql://gh:Sup3rS3cret@db/gh?sslmode=sometimes" << "sslmode 'sometimes'";
     QTest::newRow("negative timeout") << "postgresql://gh:Sup3rS3cret@db/gh?connect_timeout=-1" << "connect_timeout '-1'";
     QTest::newRow("word timeout") << "postgresql://gh:Sup3rS3cret@db/gh?connect_timeout=soon" << "connect_timeout 'soon'";
