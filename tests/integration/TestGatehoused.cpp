@@ -1,6 +1,7 @@
 // gatehoused as a whole process against the throwaway PostgreSQL and Redis of scripts/test:
 // health and readiness, the response path, logs, signals and start-up errors.
 #include "tests/support/GatehousedProcess.h"
+#include "tests/support/LocalRedis.h"
 #include "tests/support/ScratchDatabase.h"
 #include "tests/support/TestHttp.h"
 
@@ -10,6 +11,9 @@
 #include <QSqlQuery>
 #include <QTcpServer>
 #include <QTemporaryDir>
+
+#include <memory>
+#include <vector>
 #include <QtTest>
 
 class TestGatehoused : public QObject
@@ -117,27 +121,17 @@ private slots:
 
     void readinessNamesRedisWhenItStopsAndRecovers()
     {
-        QTemporaryDir dir(QDir::tempPath() + QStringLiteral("/ghr-XXXXXX"));
-        const QString socket = dir.filePath(QStringLiteral("redis.sock"));
-        const QStringList redisArguments{QStringLiteral("--port"), QStringLiteral("0"),
-                                         QStringLiteral("--unixsocket"), socket,
-                                         QStringLiteral("--save"), QString(),
-                                         QStringLiteral("--appendonly"), QStringLiteral("no"),
-                                         QStringLiteral("--dir"), dir.path()};
-        QProcess redis;
-        redis.start(QStringLiteral("redis-server"), redisArguments);
-        QVERIFY(redis.waitForStarted());
-        QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(socket), 10000);
+        LocalRedis redis;
+        QVERIFY(redis.start());
 
         ScratchDatabase db;
         QVERIFY2(db.isValid(), qPrintable(db.errorString()));
         GatehousedProcess server({QStringLiteral("--database-url"), db.url(),
-                                  QStringLiteral("--redis-url"), QStringLiteral("unix://") + socket,
+                                  QStringLiteral("--redis-url"), redis.url(),
                                   QStringLiteral("--workers"), QStringLiteral("1")});
         QVERIFY2(server.startAndWaitReady(), qPrintable(server.log()));
 
         redis.kill();
-        redis.waitForFinished();
         const TestHttpResponse down =
             TestHttp::waitForStatus(server.url(QStringLiteral("/readyz")), 503, 10000);
         QCOMPARE(down.status, 503);
@@ -156,12 +150,42 @@ private slots:
         QCOMPARE(TestHttp::get(server.url(QStringLiteral("/healthz"))).status, 200);
 
         // Redis comes back: the worker reconnects by itself.
-        QFile::remove(socket);
-        redis.start(QStringLiteral("redis-server"), redisArguments);
-        QVERIFY(redis.waitForStarted());
+        QVERIFY(redis.start());
         QCOMPARE(TestHttp::waitForStatus(server.url(QStringLiteral("/readyz")), 200, 15000).status, 200);
-        redis.kill();
-        redis.waitForFinished();
+    }
+
+    void clientsThatLeaveBeforeADeferredAnswerDoNotCrashTheServer()
+    {
+        // /readyz answers from a Redis callback. CLIENT PAUSE holds that callback back while
+        // 50 clients send their request and hang up; the late answers must go nowhere quietly.
+        LocalRedis redis;
+        QVERIFY(redis.start());
+        ScratchDatabase db;
+        QVERIFY2(db.isValid(), qPrintable(db.errorString()));
+        GatehousedProcess server({QStringLiteral("--database-url"), db.url(),
+                                  QStringLiteral("--redis-url"), redis.url(),
+                                  QStringLiteral("--workers"), QStringLiteral("2")});
+        QVERIFY2(server.startAndWaitReady(), qPrintable(server.log()));
+
+        for (int round = 0; round < 3; ++round) {
+            QVERIFY(redis.pause(800));
+            std::vector<std::unique_ptr<QTcpSocket>> clients;
+            for (int i = 0; i < 50; ++i) {
+                auto client = std::make_unique<QTcpSocket>();
+                client->connectToHost(QHostAddress::LocalHost, server.port());
+                QVERIFY(client->waitForConnected(2000));
+                client->write("GET /readyz HTTP/1.1\r\nHost: localhost\r\n\r\n");
+                QVERIFY(client->waitForBytesWritten(2000));
+                clients.push_back(std::move(client));
+            }
+            QTest::qWait(100); // the requests reach the workers and wait on Redis
+            clients.clear();   // every client hangs up before its answer
+            QTest::qWait(1000);
+            QVERIFY2(server.running(), qPrintable(server.log()));
+        }
+        QCOMPARE(TestHttp::get(server.url(QStringLiteral("/healthz"))).status, 200);
+        QCOMPARE(TestHttp::waitForStatus(server.url(QStringLiteral("/readyz")), 200, 5000).status, 200);
+        QVERIFY2(server.log().contains(QStringLiteral("clientGone=true")), "late answers are logged as undelivered");
     }
 
     void sigtermShutsDownGracefully()
@@ -177,6 +201,34 @@ private slots:
         const QString log = server.log();
         QVERIFY2(log.contains(QStringLiteral("runtime.signal")), qPrintable(log));
         QVERIFY2(log.contains(QStringLiteral("http.stopped")), qPrintable(log));
+        QCOMPARE(TestHttp::get(server.url(QStringLiteral("/healthz")), 2000).status, 0);
+    }
+
+    void sigtermFinishesRequestsInFlight()
+    {
+        LocalRedis redis;
+        QVERIFY(redis.start());
+        ScratchDatabase db;
+        QVERIFY2(db.isValid(), qPrintable(db.errorString()));
+        GatehousedProcess server({QStringLiteral("--database-url"), db.url(), QStringLiteral("--redis-url"),
+                                  redis.url(), QStringLiteral("--workers"), QStringLiteral("1")});
+        QVERIFY2(server.startAndWaitReady(), qPrintable(server.log()));
+        QVERIFY(redis.pause(1000)); // the next /readyz waits about a second for Redis
+        QTcpSocket client;
+        client.connectToHost(QHostAddress::LocalHost, server.port());
+        QVERIFY(client.waitForConnected(2000));
+        client.write("GET /readyz HTTP/1.1\r\nHost: localhost\r\n\r\n");
+        QVERIFY(client.waitForBytesWritten(2000));
+        QTest::qWait(200);
+        server.terminate(); // while the request is in flight
+        QByteArray answer;
+        while (!answer.contains("\"status\":\"ready\"") && client.waitForReadyRead(5000))
+            answer += client.readAll();
+        QVERIFY2(answer.startsWith("HTTP/1.1 200"), answer.constData());
+        QVERIFY(server.waitForExit(30000));
+        QCOMPARE(server.exitCode(), 0);
+        QVERIFY2(server.log().contains(QStringLiteral("abandonedRequests=0")), qPrintable(server.log()));
+        // And no new connections are accepted any more.
         QCOMPARE(TestHttp::get(server.url(QStringLiteral("/healthz")), 2000).status, 0);
     }
 
