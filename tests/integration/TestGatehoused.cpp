@@ -22,10 +22,12 @@ class TestGatehoused : public QObject
 
 private:
     QString redisUrl() const { return qEnvironmentVariable("GH_TEST_REDIS_URL"); }
-    QStringList externalArguments(const ScratchDatabase &db) const
+    // Arguments for a gatehoused on a scratch database and the given (default: shared) Redis.
+    QStringList externalArguments(const ScratchDatabase &db, QString redis = {}, int workers = 2) const
     {
         return {QStringLiteral("--database-url"), db.url(), QStringLiteral("--redis-url"),
-                redisUrl(), QStringLiteral("--workers"), QStringLiteral("2")};
+                redis.isEmpty() ? redisUrl() : redis, QStringLiteral("--workers"),
+                QString::number(workers)};
     }
 
 private slots:
@@ -126,9 +128,7 @@ private slots:
 
         ScratchDatabase db;
         QVERIFY2(db.isValid(), qPrintable(db.errorString()));
-        GatehousedProcess server({QStringLiteral("--database-url"), db.url(),
-                                  QStringLiteral("--redis-url"), redis.url(),
-                                  QStringLiteral("--workers"), QStringLiteral("1")});
+        GatehousedProcess server(externalArguments(db, redis.url(), 1));
         QVERIFY2(server.startAndWaitReady(), qPrintable(server.log()));
 
         redis.kill();
@@ -162,9 +162,7 @@ private slots:
         QVERIFY(redis.start());
         ScratchDatabase db;
         QVERIFY2(db.isValid(), qPrintable(db.errorString()));
-        GatehousedProcess server({QStringLiteral("--database-url"), db.url(),
-                                  QStringLiteral("--redis-url"), redis.url(),
-                                  QStringLiteral("--workers"), QStringLiteral("2")});
+        GatehousedProcess server(externalArguments(db, redis.url(), 2));
         QVERIFY2(server.startAndWaitReady(), qPrintable(server.log()));
 
         for (int round = 0; round < 3; ++round) {
@@ -210,8 +208,7 @@ private slots:
         QVERIFY(redis.start());
         ScratchDatabase db;
         QVERIFY2(db.isValid(), qPrintable(db.errorString()));
-        GatehousedProcess server({QStringLiteral("--database-url"), db.url(), QStringLiteral("--redis-url"),
-                                  redis.url(), QStringLiteral("--workers"), QStringLiteral("1")});
+        GatehousedProcess server(externalArguments(db, redis.url(), 1));
         QVERIFY2(server.startAndWaitReady(), qPrintable(server.log()));
         QVERIFY(redis.pause(1000)); // the next /readyz waits about a second for Redis
         QTcpSocket client;
