@@ -22,6 +22,34 @@ struct Config
     QString redisUrl;              // "redis-url": empty = embedded redis-server (secret: masked)
     QString serviceUser = QStringLiteral("gatehouse"); // "service-user": runs embedded services when root
 
+    // HTTP hardening (server/http): limits answer 413/431/414, timeouts close the connection.
+    QString tlsCertificateFile;      // "tls-cert": empty = plain HTTP
+    QString tlsKeyFile;              // "tls-key"
+    int maxConnections = 10000;      // "max-connections"
+    int maxBodyBytes = 1024 * 1024;  // "max-body-size"
+    int maxAvatarBytes = 5 * 1024 * 1024; // "max-avatar-size"
+    int maxHeaderBytes = 16 * 1024;  // "max-header-size"
+    int maxUrlBytes = 8 * 1024;      // "max-url-size"
+    int headerTimeoutSeconds = 10;   // "header-timeout"
+    int bodyTimeoutSeconds = 30;     // "body-timeout"
+    int idleTimeoutSeconds = 60;     // "idle-timeout"
+    QList<QPair<QHostAddress, int>> trustedProxies; // "trusted-proxies": X-Forwarded-For believed
+
+    // Leaky buckets per client IP: bursts of `capacity`, refilled at `perSecond`.
+    struct Rate
+    {
+        double capacity = 0;
+        double perSecond = 0;
+        friend bool operator==(const Rate &, const Rate &) = default;
+    };
+    Rate rateLimitDefault{120, 20};  // "rate-limit-default"
+    Rate rateLimitAuth{10, 0.2};     // "rate-limit-auth"
+    Rate rateLimitSession{1000, 200}; // "rate-limit-session"
+    bool rateLimitFailOpen = true;   // "rate-limit-on-redis-failure": allow (true) | deny
+
+    QString secretStore = QStringLiteral("auto"); // "secret-store": auto | keychain | file
+    bool benchRoutes = false;        // "bench-routes": on | off
+
     Log::Format logFormat = Log::Format::Text; // "log-format": text | json
     Log::Level logLevel = Log::Level::Info;    // "log-level": debug | info | warning | error
 

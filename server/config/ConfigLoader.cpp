@@ -50,6 +50,11 @@ struct Binding
     QString (*show)(const Config &);
 };
 
+QString rateText(const Config::Rate &rate)
+{
+    return QString::number(rate.capacity) + u'/' + QString::number(rate.perSecond);
+}
+
 const Binding kBindings[] = {
     {u"listen",
      [](Config &c, const Value &v) {
@@ -73,6 +78,46 @@ const Binding kBindings[] = {
      [](const Config &c) { return formatName(c.logFormat); }},
     {u"log-level", [](Config &c, const Value &v) { c.logLevel = levelFromName(v.text); },
      [](const Config &c) { return Log::levelName(c.logLevel); }},
+    {u"tls-cert", [](Config &c, const Value &v) { c.tlsCertificateFile = v.text; },
+     [](const Config &c) { return c.tlsCertificateFile; }},
+    {u"tls-key", [](Config &c, const Value &v) { c.tlsKeyFile = v.text; },
+     [](const Config &c) { return c.tlsKeyFile; }},
+    {u"max-connections", [](Config &c, const Value &v) { c.maxConnections = v.number; },
+     [](const Config &c) { return QString::number(c.maxConnections); }},
+    {u"max-body-size", [](Config &c, const Value &v) { c.maxBodyBytes = v.number; },
+     [](const Config &c) { return QString::number(c.maxBodyBytes); }},
+    {u"max-avatar-size", [](Config &c, const Value &v) { c.maxAvatarBytes = v.number; },
+     [](const Config &c) { return QString::number(c.maxAvatarBytes); }},
+    {u"max-header-size", [](Config &c, const Value &v) { c.maxHeaderBytes = v.number; },
+     [](const Config &c) { return QString::number(c.maxHeaderBytes); }},
+    {u"max-url-size", [](Config &c, const Value &v) { c.maxUrlBytes = v.number; },
+     [](const Config &c) { return QString::number(c.maxUrlBytes); }},
+    {u"header-timeout", [](Config &c, const Value &v) { c.headerTimeoutSeconds = v.number; },
+     [](const Config &c) { return QString::number(c.headerTimeoutSeconds); }},
+    {u"body-timeout", [](Config &c, const Value &v) { c.bodyTimeoutSeconds = v.number; },
+     [](const Config &c) { return QString::number(c.bodyTimeoutSeconds); }},
+    {u"idle-timeout", [](Config &c, const Value &v) { c.idleTimeoutSeconds = v.number; },
+     [](const Config &c) { return QString::number(c.idleTimeoutSeconds); }},
+    {u"trusted-proxies", [](Config &c, const Value &v) { c.trustedProxies = v.subnets; },
+     [](const Config &c) {
+         QStringList out;
+         for (const auto &subnet : c.trustedProxies)
+             out.append(subnet.first.toString() + u'/' + QString::number(subnet.second));
+         return out.join(u',');
+     }},
+    {u"rate-limit-default", [](Config &c, const Value &v) { c.rateLimitDefault = {v.capacity, v.perSecond}; },
+     [](const Config &c) { return rateText(c.rateLimitDefault); }},
+    {u"rate-limit-auth", [](Config &c, const Value &v) { c.rateLimitAuth = {v.capacity, v.perSecond}; },
+     [](const Config &c) { return rateText(c.rateLimitAuth); }},
+    {u"rate-limit-session", [](Config &c, const Value &v) { c.rateLimitSession = {v.capacity, v.perSecond}; },
+     [](const Config &c) { return rateText(c.rateLimitSession); }},
+    {u"rate-limit-on-redis-failure",
+     [](Config &c, const Value &v) { c.rateLimitFailOpen = v.text == u"allow"; },
+     [](const Config &c) { return c.rateLimitFailOpen ? u"allow"_s : u"deny"_s; }},
+    {u"secret-store", [](Config &c, const Value &v) { c.secretStore = v.text; },
+     [](const Config &c) { return c.secretStore; }},
+    {u"bench-routes", [](Config &c, const Value &v) { c.benchRoutes = v.text == u"on"; },
+     [](const Config &c) { return c.benchRoutes ? u"on"_s : u"off"_s; }},
 };
 
 const Binding *findBinding(QStringView key)

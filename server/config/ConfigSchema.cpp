@@ -58,11 +58,11 @@ const QList<Option> &options()
          .type = Type::Url,
          .valueName = u"URL"_s,
          .defaultText = u"empty: embedded redis-server"_s,
-         .help = u"Redis server, redis://[:PASSWORD@]HOST:PORT[/DB], rediss://… or "
-                 u"unix:///PATH"_s,
+         .help = u"Redis server, redis://[:PASSWORD@]HOST:PORT[/DB] or unix:///PATH "
+                 u"(no rediss://: hiredis 0.14 has no TLS)"_s,
          .secret = true,
          .allowEmpty = true,
-         .allowed = {u"redis"_s, u"rediss"_s, u"unix"_s, u"redis+unix"_s}},
+         .allowed = {u"redis"_s, u"unix"_s, u"redis+unix"_s}},
         {.key = u"service-user"_s,
          .type = Type::String,
          .valueName = u"NAME"_s,
@@ -83,6 +83,119 @@ const QList<Option> &options()
          .defaultText = u"info"_s,
          .help = u"Least severe log level written"_s,
          .allowed = {u"debug"_s, u"info"_s, u"warning"_s, u"error"_s}},
+        // --- HTTP hardening ----------------------------------------------------------------
+        {.key = u"tls-cert"_s,
+         .type = Type::File,
+         .valueName = u"FILE"_s,
+         .defaultText = u"none: plain HTTP"_s,
+         .help = u"PEM certificate (chain) to serve HTTPS; needs tls-key"_s,
+         .allowEmpty = true},
+        {.key = u"tls-key"_s,
+         .type = Type::File,
+         .valueName = u"FILE"_s,
+         .defaultText = u"none"_s,
+         .help = u"PEM private key for tls-cert"_s,
+         .allowEmpty = true},
+        {.key = u"max-connections"_s,
+         .type = Type::Int,
+         .valueName = u"N"_s,
+         .defaultText = u"10000"_s,
+         .help = u"Open connections at most; further ones are closed at once"_s,
+         .minimum = 1,
+         .maximum = 1000000},
+        {.key = u"max-body-size"_s,
+         .type = Type::Int,
+         .valueName = u"BYTES"_s,
+         .defaultText = u"1048576"_s,
+         .help = u"Largest request body (413 above it); the avatar upload has its own limit"_s,
+         .minimum = 1024,
+         .maximum = 64 * 1024 * 1024},
+        {.key = u"max-avatar-size"_s,
+         .type = Type::Int,
+         .valueName = u"BYTES"_s,
+         .defaultText = u"5242880"_s,
+         .help = u"Largest avatar upload (PUT /api/v1/me/avatar)"_s,
+         .minimum = 1024,
+         .maximum = 64 * 1024 * 1024},
+        {.key = u"max-header-size"_s,
+         .type = Type::Int,
+         .valueName = u"BYTES"_s,
+         .defaultText = u"16384"_s,
+         .help = u"Largest request head: request line and headers (431 above it)"_s,
+         .minimum = 1024,
+         .maximum = 1024 * 1024},
+        {.key = u"max-url-size"_s,
+         .type = Type::Int,
+         .valueName = u"BYTES"_s,
+         .defaultText = u"8192"_s,
+         .help = u"Longest request target, path and query (414 above it)"_s,
+         .minimum = 256,
+         .maximum = 1024 * 1024},
+        {.key = u"header-timeout"_s,
+         .type = Type::Int,
+         .valueName = u"SECONDS"_s,
+         .defaultText = u"10"_s,
+         .help = u"A request head must arrive whole within this time, or the connection is closed"_s,
+         .minimum = 1,
+         .maximum = 3600},
+        {.key = u"body-timeout"_s,
+         .type = Type::Int,
+         .valueName = u"SECONDS"_s,
+         .defaultText = u"30"_s,
+         .help = u"A request body must arrive whole within this time, or the connection is closed"_s,
+         .minimum = 1,
+         .maximum = 3600},
+        {.key = u"idle-timeout"_s,
+         .type = Type::Int,
+         .valueName = u"SECONDS"_s,
+         .defaultText = u"60"_s,
+         .help = u"An idle keep-alive connection is closed after this time"_s,
+         .minimum = 1,
+         .maximum = 86400},
+        {.key = u"trusted-proxies"_s,
+         .type = Type::CidrList,
+         .valueName = u"CIDRS"_s,
+         .defaultText = u"none"_s,
+         .help = u"Reverse proxies whose X-Forwarded-For is believed (comma-separated, e.g. "
+                 u"127.0.0.1,10.0.0.0/8)"_s,
+         .allowEmpty = true},
+        // --- rate limiting (leaky bucket per client IP) -------------------------------------
+        {.key = u"rate-limit-default"_s,
+         .type = Type::Rate,
+         .valueName = u"CAP/RATE"_s,
+         .defaultText = u"120/20"_s,
+         .help = u"Every API request: burst CAP, refilled at RATE per second"_s},
+        {.key = u"rate-limit-auth"_s,
+         .type = Type::Rate,
+         .valueName = u"CAP/RATE"_s,
+         .defaultText = u"10/0.2"_s,
+         .help = u"Sign-in, registration and code endpoints (strict)"_s},
+        {.key = u"rate-limit-session"_s,
+         .type = Type::Rate,
+         .valueName = u"CAP/RATE"_s,
+         .defaultText = u"1000/200"_s,
+         .help = u"Session checks and forward-auth (generous: proxies call them per request)"_s},
+        {.key = u"rate-limit-on-redis-failure"_s,
+         .type = Type::Enum,
+         .valueName = u"allow|deny"_s,
+         .defaultText = u"allow"_s,
+         .help = u"When Redis is down: let requests through unlimited (allow) or refuse them "
+                 u"with 503 (deny)"_s,
+         .allowed = {u"allow"_s, u"deny"_s}},
+        // --- secrets and tooling -------------------------------------------------------------
+        {.key = u"secret-store"_s,
+         .type = Type::Enum,
+         .valueName = u"auto|keychain|file"_s,
+         .defaultText = u"auto"_s,
+         .help = u"Where keys live: the desktop keychain (Secret Service), 0600 files in the "
+                 u"data dir, or auto (keychain for the console, file for gatehoused)"_s,
+         .allowed = {u"auto"_s, u"keychain"_s, u"file"_s}},
+        {.key = u"bench-routes"_s,
+         .type = Type::Enum,
+         .valueName = u"on|off"_s,
+         .defaultText = u"off"_s,
+         .help = u"Serve /bench/hello and /bench/redis for the benchmark harness"_s,
+         .allowed = {u"on"_s, u"off"_s}},
     };
     return table;
 }
@@ -228,6 +341,9 @@ Result<Value> parseUrl(const Option &option, const QString &text)
     }
     const qsizetype schemeEnd = text.indexOf(u"://");
     const QString scheme = text.left(qMax<qsizetype>(schemeEnd, 0)).toLower();
+    if (scheme == u"rediss")
+        return invalid(shown + u": rediss:// needs TLS, and Debian 12's hiredis 0.14 has no TLS "
+                               u"support; use a unix socket or a local TLS tunnel (stunnel)"_s);
     if (schemeEnd <= 0 || !option.allowed.contains(scheme))
         return invalid(shown + u" must start with "_s + schemes);
     // Not QUrl::errorString(): it quotes the whole URL, password included.
@@ -280,6 +396,40 @@ Result<Value> parseString(const Option &option, const QString &text)
 
 } // namespace
 
+Result<Value> parseCidrList(const Option &option, const QString &text)
+{
+    Value value;
+    QStringList canonical;
+    for (const QString &part : text.split(u',', Qt::SkipEmptyParts)) {
+        const QString item = part.trimmed();
+        QPair<QHostAddress, int> subnet = QHostAddress::parseSubnet(
+            item.contains(u'/') ? item
+                                : item + (item.contains(u':') ? u"/128"_s : u"/32"_s));
+        if (subnet.first.isNull() || subnet.second < 0)
+            return invalid(quoted(option, item) +
+                           u" is not an IP address or subnet (like 10.0.0.0/8 or ::1)"_s);
+        value.subnets.append(subnet);
+        canonical.append(subnet.first.toString() + u'/' + QString::number(subnet.second));
+    }
+    value.text = canonical.join(u","_s);
+    return value;
+}
+
+Result<Value> parseRate(const Option &option, const QString &text)
+{
+    static const QRegularExpression shape(u"^([0-9]+(?:\\.[0-9]+)?)/([0-9]+(?:\\.[0-9]+)?)$"_s);
+    const QRegularExpressionMatch match = shape.match(text.trimmed());
+    const double capacity = match.hasMatch() ? match.captured(1).toDouble() : 0;
+    const double perSecond = match.hasMatch() ? match.captured(2).toDouble() : 0;
+    if (!match.hasMatch() || capacity < 1 || capacity > 1e6 || perSecond <= 0 || perSecond > 1e6)
+        return invalid(quoted(option, text) +
+                       u" is not CAPACITY/PER_SECOND (like 10/0.2: bursts of 10, one more every "
+                       u"5 s; capacity 1..1000000, rate above 0)"_s);
+    return Value{.text = match.captured(1) + u'/' + match.captured(2),
+                 .capacity = capacity,
+                 .perSecond = perSecond};
+}
+
 Result<Value> parse(const Option &option, const QString &text, const QString &homeDir)
 {
     if (text.isEmpty()) {
@@ -298,6 +448,10 @@ Result<Value> parse(const Option &option, const QString &text, const QString &ho
         return parseHostPort(option, text);
     case Type::Url:
         return parseUrl(option, text);
+    case Type::CidrList:
+        return parseCidrList(option, text);
+    case Type::Rate:
+        return parseRate(option, text);
     case Type::Path:
     case Type::File:
         return parsePath(option, text, homeDir);

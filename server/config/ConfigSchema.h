@@ -25,6 +25,8 @@ enum class Type
     Url,      // URL whose scheme is in `allowed`; a scheme ending in "unix" takes an absolute path
     Path,     // absolute path or ~/…, normalised
     File,     // like Path, but relative names are taken from the working directory
+    CidrList, // comma-separated IP addresses or subnets (10.0.0.0/8, ::1), may be empty
+    Rate,     // leaky bucket "CAPACITY/PER_SECOND": 10/0.2 = bursts of 10, one more every 5 s
 };
 
 struct Option
@@ -51,6 +53,9 @@ struct Value
     int number = 0;         // Int
     QHostAddress address{}; // HostPort
     quint16 port = 0;       // HostPort
+    QList<QPair<QHostAddress, int>> subnets{}; // CidrList
+    double capacity = 0;    // Rate
+    double perSecond = 0;   // Rate
 };
 
 const QList<Option> &options();

@@ -1,42 +1,18 @@
+// The config loader: defaults, precedence of file, environment and flags, value checks,
+// unknown keys, flags and actions, describe() and URL masking, the default data directory.
+
 #include "server/config/ConfigLoader.h"
 #include "server/config/ConfigSchema.h"
+#include "tests/support/ConfigTestSupport.h"
 
-#include <QFile>
-#include <QTemporaryDir>
 #include <QTest>
 
 using namespace Qt::StringLiterals;
+using namespace ConfigTestSupport;
 
 Q_DECLARE_METATYPE(LoadedConfig::Action)
 
 namespace {
-
-const QString kHome = u"/home/tester"_s;
-const QString kProgram = u"/usr/bin/gatehoused"_s;
-
-// A controlled environment: only what each test puts in, plus HOME.
-QProcessEnvironment environmentWith(const QStringList &assignments = {})
-{
-    QProcessEnvironment environment;
-    environment.insert(u"HOME"_s, kHome);
-    environment.insert(u"PATH"_s, u"/usr/bin"_s); // unrelated variables are ignored
-    for (const QString &assignment : assignments) {
-        const qsizetype eq = assignment.indexOf(u'=');
-        environment.insert(assignment.left(eq), assignment.mid(eq + 1));
-    }
-    return environment;
-}
-
-ConfigLoader::LoadOptions asUser()
-{
-    return ConfigLoader::LoadOptions{.runningAsRoot = false};
-}
-
-Result<LoadedConfig> loadWith(QStringList flags, const QStringList &assignments = {})
-{
-    flags.prepend(kProgram);
-    return ConfigLoader::load(flags, environmentWith(assignments), asUser());
-}
 
 QString quotedForFile(const QString &value)
 {
@@ -62,26 +38,9 @@ QString described(const Config &config, const QString &key)
 
 } // namespace
 
-// Fails with the loader's message, so a broken case says what the loader disliked.
-#define VERIFY_LOADED(result)                                                                      \
-    QVERIFY2((result).ok(), qPrintable((result).ok() ? QString() : (result).error().message))
-
-class TestConfig : public QObject
+class TestConfig : public ConfigTestCase
 {
     Q_OBJECT
-
-private:
-    QTemporaryDir m_dir;
-    int m_fileCount = 0;
-
-    QString writeFile(const QByteArray &contents)
-    {
-        const QString path = m_dir.filePath(u"gatehouse-%1.conf"_s.arg(++m_fileCount));
-        QFile file(path);
-        if (!file.open(QIODevice::WriteOnly) || file.write(contents) != contents.size())
-            qFatal("cannot write %s", qPrintable(path));
-        return path;
-    }
 
 private slots:
     void initTestCase() { QVERIFY(m_dir.isValid()); }
@@ -204,7 +163,6 @@ private slots:
         row("pg short scheme", "database-url", "postgres://h/db", "postgres://h/db");
         row("pg socket host", "database-url", "postgresql:///gh?host=/run/postgresql",
             "postgresql:///gh?host=/run/postgresql");
-        row("redis tls db", "redis-url", "rediss://cache:6380/2", "rediss://cache:6380/2");
         row("redis unix", "redis-url", "unix:///run/redis/redis.sock",
             "unix:///run/redis/redis.sock");
         row("redis+unix", "redis-url", "redis+unix:///run/r.sock", "redis+unix:///run/r.sock");
@@ -263,6 +221,7 @@ private slots:
         row("database-url", "postgresql://h:99999/db", "not a valid URL");
         row("database-url", "postgresql://u ser@h/db", "space");
         row("redis-url", "http://h", "redis://");
+        row("redis-url", "rediss://cache:6380/2", "no TLS"); // hiredis 0.14 has none
         row("redis-url", "redis://", "no host");
         row("redis-url", "redis://h/abc", "database number");
         row("redis-url", "unix://redis.sock", "absolute socket path");
@@ -360,74 +319,6 @@ private slots:
         QVERIFY2(!loaded.error().message.contains(u'\n'), qPrintable(loaded.error().message));
     }
 
-    void malformedFile_data()
-    {
-        QTest::addColumn<QByteArray>("contents");
-        QTest::addColumn<QString>("fragment"); // FILE = the path
-        QTest::newRow("no equals")
-            << QByteArray("# ok\n\nlisten 127.0.0.1:1\n") << u"FILE:3: expected key = value"_s;
-        QTest::newRow("section") << QByteArray("workers = 1\n[server]\n") << u"FILE:2: [section]"_s;
-        QTest::newRow("no key") << QByteArray("= 5\n") << u"FILE:1: expected key = value"_s;
-        QTest::newRow("unterminated") << QByteArray("workers = 1\n\ndata-dir = \"/srv/x\n")
-                                      << u"data-dir: unterminated quoted value (from FILE:3)"_s;
-        QTest::newRow("text after quote") << QByteArray("workers = \"5\" six\n")
-                                          << u"workers: unexpected text after the closing quote"_s;
-        QTest::newRow("bad escape")
-            << QByteArray("service-user = \"a\\qb\"\n")
-            << u"service-user: unknown escape \\q in quoted value; only \\\" and \\\\ are "_s
-               u"escapes (from FILE:1)"_s;
-        QTest::newRow("twice") << QByteArray("workers = 1\nworkers = 2\n")
-                               << u"workers: set twice, first on line 1 (from FILE:2)"_s;
-        QTest::newRow("config in file") << QByteArray("config = /etc/other.conf\n")
-                                        << u"config: cannot be set inside a config file"_s;
-        QTest::newRow("bad value line 4")
-            << QByteArray("\n\n\nworkers = lots\n") << u"workers: \"lots\" is not an integer"_s;
-    }
-    void malformedFile()
-    {
-        QFETCH(QByteArray, contents);
-        QFETCH(QString, fragment);
-        const QString path = writeFile(contents);
-        fragment.replace(u"FILE"_s, path);
-        const auto loaded = loadWith({u"--config"_s, path});
-        QVERIFY(!loaded.ok());
-        QCOMPARE(loaded.error().code, u"CONFIG_INVALID"_s);
-        QVERIFY2(loaded.error().message.contains(fragment), qPrintable(loaded.error().message));
-    }
-
-    void fileSyntax()
-    {
-        const QByteArray contents = "\xEF\xBB\xBF# leading BOM and a comment\r\n"
-                                    "; another comment\r\n"
-                                    "\r\n"
-                                    "  listen   =   [::1]:9000   # inline comment\r\n"
-                                    "workers=7;not a comment because no space\n"
-                                    "shutdown-timeout = 30 ; inline comment\n"
-                                    "data-dir = \"/srv/with \\\"quotes\\\" and \\\\ # ;\" # c\n"
-                                    "database-url = postgresql://app@db/gh?sslmode=require\n"
-                                    "redis-url = \"\"\n"
-                                    "log-level = \"DEBUG\"\n";
-        const QString path = writeFile(contents);
-        const auto loaded = loadWith({u"--config"_s, path});
-        QVERIFY(!loaded.ok()); // "7;not…" is a bad integer: ';' only comments after a space
-        QVERIFY2(loaded.error().message.startsWith(u"workers: \"7;not a comment"_s),
-                 qPrintable(loaded.error().message));
-
-        QByteArray fixed = contents;
-        fixed.replace("workers=7;not a comment because no space", "workers=7");
-        const auto good = loadWith({u"--config"_s, writeFile(fixed)});
-        VERIFY_LOADED(good);
-        const Config &c = good->config;
-        QCOMPARE(c.listenAddress, QHostAddress(u"::1"_s));
-        QCOMPARE(c.listenPort, quint16(9000));
-        QCOMPARE(c.workers, 7);
-        QCOMPARE(c.shutdownTimeoutSeconds, 30);
-        QCOMPARE(c.dataDir, u"/srv/with \"quotes\" and \\ # ;"_s);
-        QCOMPARE(c.databaseUrl, u"postgresql://app@db/gh?sslmode=require"_s);
-        QVERIFY(c.embeddedRedis());
-        QCOMPARE(c.logLevel, Log::Level::Debug);
-    }
-
     void flagForms_data()
     {
         QTest::addColumn<QStringList>("flags");
@@ -507,45 +398,6 @@ private slots:
         const auto loaded = loadWith(flags, badEnvironment);
         VERIFY_LOADED(loaded);
         QCOMPARE(loaded->action, action);
-    }
-
-    void configFileSources()
-    {
-        const QString fromEnv = writeFile("workers = 11\n");
-        const QString fromFlag = writeFile("workers = 12\n");
-        const QString config = u"GATEHOUSE_CONFIG="_s;
-
-        auto loaded = loadWith({}, {config + fromEnv});
-        QVERIFY(loaded.ok());
-        QCOMPARE(loaded->config.workers, 11);
-        QCOMPARE(loaded->config.configFile, fromEnv);
-
-        loaded = loadWith({u"--config="_s + fromFlag}, {config + fromEnv});
-        QVERIFY(loaded.ok());
-        QCOMPARE(loaded->config.workers, 12);
-        QCOMPARE(loaded->config.configFile, fromFlag);
-
-        loaded = loadWith({}, {config}); // empty GATEHOUSE_CONFIG: no file
-        QVERIFY(loaded.ok());
-        QVERIFY(loaded->config.configFile.isEmpty());
-
-        const QString missing = m_dir.filePath(u"missing.conf"_s);
-        loaded = loadWith({u"--config"_s, missing});
-        QVERIFY(!loaded.ok());
-        QCOMPARE(loaded.error().code, u"CONFIG_FILE_UNREADABLE"_s);
-        QVERIFY2(loaded.error().message.startsWith(u"config: cannot read \""_s + missing),
-                 qPrintable(loaded.error().message));
-        QVERIFY(loaded.error().message.endsWith(u"(from --config)"_s));
-
-        loaded = loadWith({}, {config + m_dir.path()});
-        QVERIFY(!loaded.ok());
-        QCOMPARE(loaded.error().code, u"CONFIG_FILE_UNREADABLE"_s);
-        QVERIFY2(loaded.error().message.contains(u"directory (from GATEHOUSE_CONFIG)"),
-                 qPrintable(loaded.error().message));
-
-        loaded = loadWith({u"--config=/dev/zero"_s});
-        QVERIFY(!loaded.ok());
-        QCOMPARE(loaded.error().code, u"CONFIG_FILE_UNREADABLE"_s);
     }
 
     // Problems from every layer are reported together, in precedence order.
