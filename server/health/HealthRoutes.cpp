@@ -69,8 +69,11 @@ void answer(const ExchangePtr &exchange, const CheckResult &postgres, const Chec
         failed << QStringLiteral("postgres: ") + postgres.error;
     if (!redis.up)
         failed << QStringLiteral("redis: ") + redis.error;
+    // Redis alone down is "degraded": sessions can still be checked against PostgreSQL, but
+    // flows and rate limits cannot work, so the instance still answers 503.
+    const QString state = postgres.up ? QStringLiteral("degraded") : QStringLiteral("not_ready");
     exchange->respondJson(
-        503, {{QStringLiteral("status"), QStringLiteral("not_ready")},
+        503, {{QStringLiteral("status"), state},
               {QStringLiteral("checks"), checks},
               {QStringLiteral("error"),
                QJsonObject{{QStringLiteral("code"), QStringLiteral("NOT_READY")},
@@ -85,7 +88,7 @@ void install(Router &router, WorkerContext &context)
 {
     router.get(QStringLiteral("/healthz"), [](const ExchangePtr &exchange) {
         exchange->respondJson(200, {{QStringLiteral("status"), QStringLiteral("ok")}});
-    });
+    }, RouteClass::Exempt);
 
     router.get(QStringLiteral("/readyz"), [&context](const ExchangePtr &exchange) {
         const CheckResult postgres = checkPostgres(context);
@@ -100,7 +103,7 @@ void install(Router &router, WorkerContext &context)
                 redis.error = reply.isError() ? reply.errorText() : QStringLiteral("unexpected reply");
             answer(exchange, postgres, redis);
         });
-    });
+    }, RouteClass::Exempt);
 }
 
 } // namespace HealthRoutes

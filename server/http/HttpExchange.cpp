@@ -39,6 +39,7 @@ HttpExchange::HttpExchange(const QHttpServerRequest &request, QHttpServerRespond
       m_body(request.body()),
       m_headers(request.headers()),
       m_peer(request.remoteAddress()),
+      m_client(m_peer),
       m_responder(std::move(responder)),
       m_socket(socket),
       m_stats(stats)
@@ -123,6 +124,8 @@ void HttpExchange::respond(int status, const QByteArray &body, const QByteArray 
     }
     m_responder.reset();
     logAccess(status, body.size(), delivered);
+    if (m_stats && m_stats->observer)
+        m_stats->observer->exchangeFinished(*this, status, body.size(), m_timer.nsecsElapsed());
 }
 
 void HttpExchange::respondJson(int status, const QJsonObject &body, const HeaderPairs &extraHeaders)
@@ -156,6 +159,8 @@ void HttpExchange::logAccess(int status, qint64 bytes, bool delivered) const
                        {QStringLiteral("ms"), static_cast<double>(m_timer.nsecsElapsed() / 10000) / 100.0},
                        {QStringLiteral("requestId"), QString::fromLatin1(m_requestId)},
                        {QStringLiteral("peer"), m_peer.toString()}};
+    if (m_client != m_peer)
+        fields.insert(QStringLiteral("client"), m_client.toString());
     if (!m_routeName.isEmpty())
         fields.insert(QStringLiteral("route"), m_routeName);
     if (!delivered)

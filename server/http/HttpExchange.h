@@ -14,11 +14,25 @@
 #include <memory>
 #include <optional>
 
-// Counters shared by all exchanges of one HttpService; read by graceful shutdown and metrics.
+class HttpExchange;
+
+// Told about every finished exchange (metrics). Called from the worker threads concurrently:
+// implementations must be thread-safe.
+class ExchangeObserver
+{
+public:
+    virtual ~ExchangeObserver() = default;
+    virtual void exchangeFinished(const HttpExchange &exchange, int status, qint64 bytes,
+                                  qint64 nanoseconds) = 0;
+};
+
+// Shared by all workers of one HttpService; read by graceful shutdown, /metrics and the console.
 struct ExchangeStats
 {
     std::atomic<int> inFlight{0};
     std::atomic<quint64> total{0};
+    std::atomic<int> openConnections{0};
+    ExchangeObserver *observer = nullptr; // set before the workers start, never changed after
 };
 
 using HeaderPairs = QList<QPair<QByteArray, QByteArray>>;
@@ -45,6 +59,10 @@ public:
     QByteArray header(QByteArrayView name) const; // case-insensitive, first value
     const HeaderPairs &headers() const { return m_headers; }
     const QHostAddress &peerAddress() const { return m_peer; }
+    // The client as far as we can tell: the peer, or the X-Forwarded-For entry a trusted proxy
+    // vouches for (set by the request gate before the handler runs).
+    const QHostAddress &clientAddress() const { return m_client; }
+    void setClientAddress(const QHostAddress &address) { m_client = address; }
     const QByteArray &requestId() const { return m_requestId; }
     QString pathParameter(const QString &name) const { return m_pathParameters.value(name); }
     void setPathParameters(QHash<QString, QString> parameters) { m_pathParameters = std::move(parameters); }
@@ -72,6 +90,7 @@ private:
     QByteArray m_body;
     HeaderPairs m_headers;
     QHostAddress m_peer;
+    QHostAddress m_client;
     QByteArray m_requestId;
     QHash<QString, QString> m_pathParameters;
     QString m_routeName;

@@ -37,7 +37,7 @@ Status HttpService::start()
         workerSettings.redisUrl = m_settings.redisUrl;
         auto *thread = new QThread;
         thread->setObjectName(QStringLiteral("http-%1").arg(i));
-        auto *worker = new HttpWorker(workerSettings, m_installer, &m_stats, &m_openConnections);
+        auto *worker = new HttpWorker(workerSettings, m_installer, &m_stats);
         worker->moveToThread(thread);
         thread->start();
         m_workers.append({thread, worker});

@@ -39,7 +39,9 @@ public:
     quint16 port() const { return m_port; }
     QHostAddress address() const { return m_settings.address; }
     int inFlight() const { return m_stats.inFlight.load(); }
-    int openConnections() const { return m_openConnections.load(); }
+    int openConnections() const { return m_stats.openConnections.load(); }
+    // Set before start(): told about every finished exchange (metrics).
+    void setObserver(ExchangeObserver *observer) { m_stats.observer = observer; }
     quint64 totalRequests() const { return m_stats.total.load(); }
 
 private:
@@ -52,7 +54,6 @@ private:
     HttpServiceSettings m_settings;
     RouteInstaller m_installer;
     ExchangeStats m_stats;
-    std::atomic<int> m_openConnections{0};
     QList<Worker> m_workers;
     quint16 m_port = 0;
 };

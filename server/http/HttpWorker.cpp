@@ -7,11 +7,8 @@
 #include <unistd.h>
 
 HttpWorker::HttpWorker(HttpWorkerSettings settings, RouteInstaller installer,
-                       ExchangeStats *stats, std::atomic<int> *openConnections)
-    : m_settings(std::move(settings)),
-      m_installer(std::move(installer)),
-      m_stats(stats),
-      m_openConnections(openConnections)
+                       ExchangeStats *stats)
+    : m_settings(std::move(settings)), m_installer(std::move(installer)), m_stats(stats)
 {
 }
 
@@ -29,7 +26,8 @@ bool HttpWorker::setUp()
     }
     m_redis = new RedisClient(*endpoint, this);
     m_redis->start();
-    m_context = std::make_unique<WorkerContext>(m_settings.index, m_settings.databaseUrl, m_redis);
+    m_context = std::make_unique<WorkerContext>(m_settings.index, m_settings.databaseUrl, m_redis,
+                                                m_stats);
     // Connect now so the first request does not pay for it; a failure is not fatal here:
     // /readyz reports it and the connection is retried on demand.
     (void)m_context->database();
@@ -38,7 +36,8 @@ bool HttpWorker::setUp()
     if (m_installer)
         m_installer(router, *m_context);
     m_server = new HttpServer(std::move(router), m_stats, this);
-    m_listener = new ConnectionListener(m_openConnections, m_settings.maxConnections, m_server);
+    m_listener = new ConnectionListener(&m_stats->openConnections, m_settings.maxConnections,
+                                        m_server);
     if (!m_listener->setSocketDescriptor(m_settings.listenDescriptor)) {
         m_setUpError = QStringLiteral("worker %1 cannot adopt its listening socket: %2")
                            .arg(m_settings.index)

@@ -32,8 +32,7 @@ class HttpWorker : public QObject
 {
     Q_OBJECT
 public:
-    HttpWorker(HttpWorkerSettings settings, RouteInstaller installer, ExchangeStats *stats,
-               std::atomic<int> *openConnections);
+    HttpWorker(HttpWorkerSettings settings, RouteInstaller installer, ExchangeStats *stats);
     ~HttpWorker() override;
 
     Q_INVOKABLE bool setUp();
@@ -45,7 +44,6 @@ private:
     HttpWorkerSettings m_settings;
     RouteInstaller m_installer;
     ExchangeStats *m_stats;
-    std::atomic<int> *m_openConnections;
     RedisClient *m_redis = nullptr;
     std::unique_ptr<WorkerContext> m_context;
     HttpServer *m_server = nullptr;

@@ -23,30 +23,31 @@ QString methodToken(QHttpServerRequest::Method method)
 }
 } // namespace
 
-void Router::add(QHttpServerRequest::Method method, const QString &pattern, Handler handler)
+void Router::add(QHttpServerRequest::Method method, const QString &pattern, Handler handler,
+                 RouteClass routeClass)
 {
-    m_routes.push_back(Route{method, pattern, splitPath(pattern), std::move(handler)});
+    m_routes.push_back(Route{method, pattern, splitPath(pattern), std::move(handler), routeClass});
 }
 
-void Router::get(const QString &pattern, Handler handler)
+void Router::get(const QString &pattern, Handler handler, RouteClass routeClass)
 {
-    add(QHttpServerRequest::Method::Get, pattern, std::move(handler));
+    add(QHttpServerRequest::Method::Get, pattern, std::move(handler), routeClass);
 }
-void Router::post(const QString &pattern, Handler handler)
+void Router::post(const QString &pattern, Handler handler, RouteClass routeClass)
 {
-    add(QHttpServerRequest::Method::Post, pattern, std::move(handler));
+    add(QHttpServerRequest::Method::Post, pattern, std::move(handler), routeClass);
 }
-void Router::put(const QString &pattern, Handler handler)
+void Router::put(const QString &pattern, Handler handler, RouteClass routeClass)
 {
-    add(QHttpServerRequest::Method::Put, pattern, std::move(handler));
+    add(QHttpServerRequest::Method::Put, pattern, std::move(handler), routeClass);
 }
-void Router::patch(const QString &pattern, Handler handler)
+void Router::patch(const QString &pattern, Handler handler, RouteClass routeClass)
 {
-    add(QHttpServerRequest::Method::Patch, pattern, std::move(handler));
+    add(QHttpServerRequest::Method::Patch, pattern, std::move(handler), routeClass);
 }
-void Router::del(const QString &pattern, Handler handler)
+void Router::del(const QString &pattern, Handler handler, RouteClass routeClass)
 {
-    add(QHttpServerRequest::Method::Delete, pattern, std::move(handler));
+    add(QHttpServerRequest::Method::Delete, pattern, std::move(handler), routeClass);
 }
 
 bool Router::matches(const Route &route, const QStringList &segments,
@@ -85,7 +86,12 @@ void Router::dispatch(const ExchangePtr &exchange) const
         }
         exchange->setPathParameters(std::move(parameters));
         exchange->setRouteName(route.pattern);
-        route.handler(exchange);
+        if (!m_gate) {
+            route.handler(exchange);
+            return;
+        }
+        const Handler &handler = route.handler; // routes live as long as the router
+        m_gate(exchange, route.routeClass, [&handler, exchange] { handler(exchange); });
         return;
     }
     if (!allowed.isEmpty()) {

@@ -2,11 +2,13 @@
 
 #include "models/database/DatabaseSettings.h"
 
-WorkerContext::WorkerContext(int index, QString databaseUrl, RedisClient *redis)
+WorkerContext::WorkerContext(int index, QString databaseUrl, RedisClient *redis,
+                             ExchangeStats *stats)
     : m_index(index),
       m_databaseUrl(std::move(databaseUrl)),
       m_connectionName(QStringLiteral("gatehouse-http-%1").arg(index)),
-      m_redis(redis)
+      m_redis(redis),
+      m_stats(stats)
 {
 }
 

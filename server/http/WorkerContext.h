@@ -6,17 +6,19 @@
 #include <QString>
 
 class RedisClient;
+struct ExchangeStats;
 
 // What a route handler of one HTTP worker may use. Everything here belongs to the worker's
 // thread: its own PostgreSQL connection and its own async Redis connection.
 class WorkerContext
 {
 public:
-    WorkerContext(int index, QString databaseUrl, RedisClient *redis);
+    WorkerContext(int index, QString databaseUrl, RedisClient *redis, ExchangeStats *stats);
     ~WorkerContext();
 
     int index() const { return m_index; }
     RedisClient *redis() const { return m_redis; }
+    ExchangeStats *stats() const { return m_stats; } // shared by all workers
 
     // The worker's database connection, opened (or reopened after a failure) on demand.
     // Opening blocks for at most the URL's connect_timeout; handlers call this only for one
@@ -30,4 +32,5 @@ private:
     QString m_databaseUrl;
     QString m_connectionName;
     RedisClient *m_redis;
+    ExchangeStats *m_stats;
 };

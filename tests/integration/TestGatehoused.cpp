@@ -136,7 +136,7 @@ private slots:
             TestHttp::waitForStatus(server.url(QStringLiteral("/readyz")), 503, 10000);
         QCOMPARE(down.status, 503);
         const QJsonObject body = down.json();
-        QCOMPARE(body.value(QStringLiteral("status")).toString(), QStringLiteral("not_ready"));
+        QCOMPARE(body.value(QStringLiteral("status")).toString(), QStringLiteral("degraded"));
         QCOMPARE(body.value(QStringLiteral("error")).toObject().value(QStringLiteral("code")).toString(),
                  QStringLiteral("NOT_READY"));
         QVERIFY(body.value(QStringLiteral("error")).toObject().value(QStringLiteral("message")).toString().contains(

@@ -201,7 +201,10 @@ check "$config is root:$account 640" \
 check "the systemd unit is installed" test -f /lib/systemd/system/gatehoused.service
 if command -v systemd-analyze >/dev/null; then
   # Without systemd as PID 1 only the unit file itself can be checked.
-  if out=$(SYSTEMD_LOG_LEVEL=warning systemd-analyze verify /lib/systemd/system/gatehoused.service 2>&1) &&
+  man_check=()
+  command -v man >/dev/null || man_check=(--man=no)
+  if out=$(SYSTEMD_LOG_LEVEL=warning systemd-analyze verify "${man_check[@]}" \
+             /lib/systemd/system/gatehoused.service 2>&1) &&
      ! grep -q 'gatehoused.service' <<<"$out"; then
     pass "systemd-analyze verify gatehoused.service"
   else
