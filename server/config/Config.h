@@ -47,6 +47,11 @@ struct Config
     Rate rateLimitSession{1000, 200}; // "rate-limit-session"
     bool rateLimitFailOpen = true;   // "rate-limit-on-redis-failure": allow (true) | deny
 
+    // IP location of sessions (server/device/GeoLocator).
+    QString geoipCityDatabase;       // "geoip-city-database": City .mmdb, empty = none
+    // "geoip-libloc-database": empty = off; the default is GeoLocator::defaultLibLocPath().
+    QString geoipLibLocDatabase = QStringLiteral("/var/lib/location/database.db");
+
     QString secretStore = QStringLiteral("auto"); // "secret-store": auto | keychain | file
     bool benchRoutes = false;        // "bench-routes": on | off
 

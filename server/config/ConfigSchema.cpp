@@ -182,6 +182,21 @@ const QList<Option> &options()
          .help = u"When Redis is down: let requests through unlimited (allow) or refuse them "
                  u"with 503 (deny)"_s,
          .allowed = {u"allow"_s, u"deny"_s}},
+        // --- IP location of sessions (server/device/GeoLocator) ------------------------------
+        {.key = u"geoip-city-database"_s,
+         .type = Type::File,
+         .valueName = u"FILE"_s,
+         .defaultText = u"none"_s,
+         .help = u"City .mmdb (GeoLite2-City, DB-IP City Lite) for session city and time zone; "
+                 u"must open if set"_s,
+         .allowEmpty = true},
+        {.key = u"geoip-libloc-database"_s,
+         .type = Type::File,
+         .valueName = u"FILE"_s,
+         .defaultText = u"/var/lib/location/database.db"_s,
+         .help = u"libloc database for session countries (package libloc-database); "
+                 u"empty = off"_s,
+         .allowEmpty = true},
         // --- secrets and tooling -------------------------------------------------------------
         {.key = u"secret-store"_s,
          .type = Type::Enum,

@@ -2,6 +2,7 @@
 
 #include "server/http/Router.h"
 #include "server/http/WorkerContext.h"
+#include "server/metrics/ErrorCounters.h"
 #include "server/redis/RedisClient.h"
 
 #include <QElapsedTimer>
@@ -41,6 +42,7 @@ CheckResult checkPostgres(WorkerContext &context)
         auto db = context.database();
         if (!db) {
             result.error = db.error().message;
+            ErrorCounters::countDatabaseError();
             break;
         }
         QSqlQuery query(*db);
@@ -48,6 +50,7 @@ CheckResult checkPostgres(WorkerContext &context)
             result.up = true;
         } else {
             result.error = query.lastError().text();
+            ErrorCounters::countDatabaseError();
             context.resetDatabase();
         }
     }

@@ -32,7 +32,9 @@ struct ExchangeStats
     std::atomic<int> inFlight{0};
     std::atomic<quint64> total{0};
     std::atomic<int> openConnections{0};
+    std::atomic<quint64> rateLimited{0}; // requests refused with 429
     ExchangeObserver *observer = nullptr; // set before the workers start, never changed after
+    class Metrics *metrics = nullptr;     // served by GET /metrics; set like observer
 };
 
 using HeaderPairs = QList<QPair<QByteArray, QByteArray>>;

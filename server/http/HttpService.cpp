@@ -32,9 +32,11 @@ Status HttpService::start()
         HttpWorkerSettings workerSettings;
         workerSettings.index = i;
         workerSettings.listenDescriptor = sockets->descriptors.at(i);
-        workerSettings.maxConnections = m_settings.maxConnections;
+        workerSettings.limits = m_settings.limits;
         workerSettings.databaseUrl = m_settings.databaseUrl;
         workerSettings.redisUrl = m_settings.redisUrl;
+        workerSettings.rateLimits = m_settings.rateLimits;
+        workerSettings.benchRoutes = m_settings.benchRoutes;
         auto *thread = new QThread;
         thread->setObjectName(QStringLiteral("http-%1").arg(i));
         auto *worker = new HttpWorker(workerSettings, m_installer, &m_stats);
@@ -44,7 +46,7 @@ Status HttpService::start()
         bool ok = false;
         QMetaObject::invokeMethod(worker, &HttpWorker::setUp, Qt::BlockingQueuedConnection, &ok);
         if (!ok) {
-            const Error error = makeError(QStringLiteral("HTTP_WORKER_FAILED"), worker->setUpError());
+            const Error error = makeError(worker->setUpErrorCode(), worker->setUpError());
             for (int j = i + 1; j < count; ++j)
                 ::close(sockets->descriptors.at(j));
             stop(0);

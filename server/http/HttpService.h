@@ -10,6 +10,7 @@
 #include <atomic>
 #include <memory>
 
+class Metrics;
 class QThread;
 
 struct HttpServiceSettings
@@ -17,9 +18,11 @@ struct HttpServiceSettings
     QHostAddress address{QHostAddress::LocalHost};
     quint16 port = 8600;
     int workers = 1;
-    int maxConnections = 10000;
+    HttpLimits limits; // request limits, timeouts, TLS: enforced per connection
     QString databaseUrl;
     QString redisUrl;
+    RateLimitSettings rateLimits; // per worker: see HttpWorkerSettings
+    bool benchRoutes = false;
 };
 
 // The embedded HTTP server: N workers, each a thread with its own SO_REUSEPORT socket.
@@ -42,6 +45,8 @@ public:
     int openConnections() const { return m_stats.openConnections.load(); }
     // Set before start(): told about every finished exchange (metrics).
     void setObserver(ExchangeObserver *observer) { m_stats.observer = observer; }
+    // Set before start(): what GET /metrics renders (usually also the observer).
+    void setMetrics(Metrics *metrics) { m_stats.metrics = metrics; }
     quint64 totalRequests() const { return m_stats.total.load(); }
 
 private:

@@ -19,6 +19,17 @@ HttpWorker::~HttpWorker()
 
 bool HttpWorker::setUp()
 {
+    // TLS first: a bad certificate or key is a configuration error, found before any service.
+    std::optional<QSslConfiguration> tls;
+    if (m_settings.limits.tlsEnabled()) {
+        auto loaded = ConnectionListener::loadTls(m_settings.limits);
+        if (!loaded) {
+            m_setUpErrorCode = loaded.error().code;
+            m_setUpError = loaded.error().message;
+            return false;
+        }
+        tls = *loaded;
+    }
     auto endpoint = RedisEndpoint::fromUrl(m_settings.redisUrl);
     if (!endpoint) {
         m_setUpError = endpoint.error().message;
@@ -28,6 +39,8 @@ bool HttpWorker::setUp()
     m_redis->start();
     m_context = std::make_unique<WorkerContext>(m_settings.index, m_settings.databaseUrl, m_redis,
                                                 m_stats);
+    m_context->setRateLimits(m_settings.rateLimits);
+    m_context->setBenchRoutes(m_settings.benchRoutes);
     // Connect now so the first request does not pay for it; a failure is not fatal here:
     // /readyz reports it and the connection is retried on demand.
     (void)m_context->database();
@@ -36,8 +49,8 @@ bool HttpWorker::setUp()
     if (m_installer)
         m_installer(router, *m_context);
     m_server = new HttpServer(std::move(router), m_stats, this);
-    m_listener = new ConnectionListener(&m_stats->openConnections, m_settings.maxConnections,
-                                        m_server);
+    m_listener = new ConnectionListener(&m_stats->openConnections, m_settings.limits,
+                                        std::move(tls), m_server);
     if (!m_listener->setSocketDescriptor(m_settings.listenDescriptor)) {
         m_setUpError = QStringLiteral("worker %1 cannot adopt its listening socket: %2")
                            .arg(m_settings.index)

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "HttpExchange.h"
+#include "HttpLimits.h"
 #include "Router.h"
 #include "WorkerContext.h"
 
@@ -20,9 +21,11 @@ struct HttpWorkerSettings
 {
     int index = 0;
     int listenDescriptor = -1;
-    int maxConnections = 10000;
+    HttpLimits limits;
     QString databaseUrl;
     QString redisUrl;
+    RateLimitSettings rateLimits; // copied into WorkerContext for the request gate
+    bool benchRoutes = false;
 };
 
 // One HTTP worker: lives in its own QThread and owns everything it uses there — listener,
@@ -39,6 +42,7 @@ public:
     Q_INVOKABLE void stopAccepting();
     Q_INVOKABLE void tearDown();
     QString setUpError() const { return m_setUpError; }
+    QString setUpErrorCode() const { return m_setUpErrorCode; }
 
 private:
     HttpWorkerSettings m_settings;
@@ -49,4 +53,5 @@ private:
     HttpServer *m_server = nullptr;
     ConnectionListener *m_listener = nullptr;
     QString m_setUpError;
+    QString m_setUpErrorCode = QStringLiteral("HTTP_WORKER_FAILED");
 };

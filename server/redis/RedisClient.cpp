@@ -1,58 +1,12 @@
 #include "RedisClient.h"
 
 #include "models/common/Log.h"
+#include "server/metrics/ErrorCounters.h"
 
 #include <QPointer>
-#include <QSocketNotifier>
 
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
-
-#include <csignal>
-#include <mutex>
-
-namespace {
-// hiredis writes with write(2), which raises SIGPIPE on a peer that went away; the default
-// action would kill the whole server. Qt's own sockets already avoid it with MSG_NOSIGNAL.
-void ignoreSigpipeOnce()
-{
-    static std::once_flag once;
-    std::call_once(once, [] { std::signal(SIGPIPE, SIG_IGN); });
-}
-
-RedisReply convert(const redisReply *reply)
-{
-    RedisReply out;
-    switch (reply->type) {
-    case REDIS_REPLY_STRING:
-        out.type = RedisReply::Type::String;
-        out.string = QByteArray(reply->str, static_cast<qsizetype>(reply->len));
-        break;
-    case REDIS_REPLY_STATUS:
-        out.type = RedisReply::Type::Simple;
-        out.string = QByteArray(reply->str, static_cast<qsizetype>(reply->len));
-        break;
-    case REDIS_REPLY_ERROR:
-        out.type = RedisReply::Type::Error;
-        out.string = QByteArray(reply->str, static_cast<qsizetype>(reply->len));
-        break;
-    case REDIS_REPLY_INTEGER:
-        out.type = RedisReply::Type::Integer;
-        out.integer = reply->integer;
-        break;
-    case REDIS_REPLY_ARRAY:
-        out.type = RedisReply::Type::Array;
-        out.elements.reserve(static_cast<qsizetype>(reply->elements));
-        for (size_t i = 0; i < reply->elements; ++i)
-            out.elements.append(convert(reply->element[i]));
-        break;
-    default:
-        out.type = RedisReply::Type::Nil;
-        break;
-    }
-    return out;
-}
-} // namespace
 
 RedisClient::RedisClient(RedisEndpoint endpoint, QObject *parent)
     : RedisClient(std::move(endpoint), Options{}, parent)
@@ -62,7 +16,7 @@ RedisClient::RedisClient(RedisEndpoint endpoint, QObject *parent)
 RedisClient::RedisClient(RedisEndpoint endpoint, Options options, QObject *parent)
     : QObject(parent), m_endpoint(std::move(endpoint)), m_options(options)
 {
-    ignoreSigpipeOnce();
+    RedisHiredis::ignoreSigpipeOnce();
     m_clock.start();
     m_connectTimer.setSingleShot(true);
     m_reconnectTimer.setSingleShot(true);
@@ -117,7 +71,7 @@ void RedisClient::connectNow()
     }
     m_context = context;
     m_context->data = this;
-    attachEventHooks();
+    m_events.attach(m_context);
     redisAsyncSetConnectCallback(m_context, &RedisClient::onConnect);
     redisAsyncSetDisconnectCallback(m_context, &RedisClient::onDisconnect);
     m_connectTimer.start(m_options.connectTimeoutMs);
@@ -149,6 +103,7 @@ void RedisClient::command(const QList<QByteArray> &arguments, Callback callback)
     if (!m_context) {
         // Fail fast instead of queueing: callers (HTTP handlers) must answer now, and a queue
         // would grow without bound while Redis is down.
+        ErrorCounters::countRedisError();
         QMetaObject::invokeMethod(
             this, [callback = std::move(callback)] { callback(RedisReply::failure("NOT_CONNECTED")); },
             Qt::QueuedConnection);
@@ -226,6 +181,7 @@ void RedisClient::failAllPending(const QByteArray &why)
     }
     if (m_destroying)
         return;
+    ErrorCounters::countRedisError(callbacks.size());
     const RedisReply failure = RedisReply::failure(why);
     for (const Callback &callback : callbacks)
         callback(failure);
@@ -318,7 +274,7 @@ void RedisClient::onReply(redisAsyncContext *context, void *reply, void *privdat
     delete pending;
     if (callback && !self->m_destroying) {
         if (reply)
-            callback(convert(static_cast<redisReply *>(reply)));
+            callback(RedisHiredis::convert(static_cast<redisReply *>(reply)));
         else
             callback(RedisReply::failure("DISCONNECTED"));
     }
@@ -326,66 +282,9 @@ void RedisClient::onReply(redisAsyncContext *context, void *reply, void *privdat
         self->armTimeoutTimer();
 }
 
-// --- event hooks: hiredis asks for read/write readiness; QSocketNotifier delivers it ---------
-
-void RedisClient::attachEventHooks()
+void RedisClient::publish(const QByteArray &channel, const QByteArray &payload, Callback callback)
 {
-    const qintptr fd = m_context->c.fd;
-    m_readNotifier = new QSocketNotifier(fd, QSocketNotifier::Read, this);
-    m_writeNotifier = new QSocketNotifier(fd, QSocketNotifier::Write, this);
-    m_readNotifier->setEnabled(false);
-    m_writeNotifier->setEnabled(false);
-    // The context pointer is re-read on every event: it may have been freed meanwhile.
-    connect(m_readNotifier, &QSocketNotifier::activated, this, [this] {
-        if (m_context)
-            redisAsyncHandleRead(m_context);
-    });
-    connect(m_writeNotifier, &QSocketNotifier::activated, this, [this] {
-        if (m_context)
-            redisAsyncHandleWrite(m_context);
-    });
-    m_context->ev.data = this;
-    m_context->ev.addRead = &RedisClient::addRead;
-    m_context->ev.delRead = &RedisClient::delRead;
-    m_context->ev.addWrite = &RedisClient::addWrite;
-    m_context->ev.delWrite = &RedisClient::delWrite;
-    m_context->ev.cleanup = &RedisClient::cleanup;
-}
-
-void RedisClient::addRead(void *data)
-{
-    if (auto *n = static_cast<RedisClient *>(data)->m_readNotifier)
-        n->setEnabled(true);
-}
-
-void RedisClient::delRead(void *data)
-{
-    if (auto *n = static_cast<RedisClient *>(data)->m_readNotifier)
-        n->setEnabled(false);
-}
-
-void RedisClient::addWrite(void *data)
-{
-    if (auto *n = static_cast<RedisClient *>(data)->m_writeNotifier)
-        n->setEnabled(true);
-}
-
-void RedisClient::delWrite(void *data)
-{
-    if (auto *n = static_cast<RedisClient *>(data)->m_writeNotifier)
-        n->setEnabled(false);
-}
-
-void RedisClient::cleanup(void *data)
-{
-    // Called by hiredis while it frees the context, possibly from inside a notifier's own
-    // activated() signal: disable now, delete later.
-    auto *self = static_cast<RedisClient *>(data);
-    for (QSocketNotifier **notifier : {&self->m_readNotifier, &self->m_writeNotifier}) {
-        if (*notifier) {
-            (*notifier)->setEnabled(false);
-            (*notifier)->deleteLater();
-            *notifier = nullptr;
-        }
-    }
+    if (!callback)
+        callback = [](const RedisReply &) {};
+    command({QByteArrayLiteral("PUBLISH"), channel, payload}, std::move(callback));
 }

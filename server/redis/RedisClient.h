@@ -1,6 +1,7 @@
 #pragma once
 
 #include "RedisEndpoint.h"
+#include "RedisQtAdapter.h"
 #include "RedisReply.h"
 
 #include <QElapsedTimer>
@@ -11,8 +12,6 @@
 #include <functional>
 
 struct redisAsyncContext;
-struct redisReply;
-class QSocketNotifier;
 
 // One asynchronous Redis connection driven by the Qt event loop of the thread it lives in
 // (hiredis's own adapters/qt.h needs moc and frees twice on teardown, so this is our own).
@@ -47,6 +46,8 @@ public:
     // this call): with the reply, or with a transport failure (NOT_CONNECTED, TIMEOUT,
     // DISCONNECTED). It is dropped silently when the client is destroyed first.
     void command(const QList<QByteArray> &arguments, Callback callback);
+    // PUBLISH; the callback (optional) gets the number of subscribers that received it.
+    void publish(const QByteArray &channel, const QByteArray &payload, Callback callback = {});
 
 signals:
     void connected();
@@ -61,7 +62,6 @@ private:
     };
 
     void connectNow();
-    void attachEventHooks();
     void scheduleReconnect(const QString &reason);
     void failAllPending(const QByteArray &why);
     void dropContext(const QByteArray &why);
@@ -72,17 +72,11 @@ private:
     static void onConnect(const redisAsyncContext *context, int status);
     static void onDisconnect(const redisAsyncContext *context, int status);
     static void onReply(redisAsyncContext *context, void *reply, void *privdata);
-    static void addRead(void *data);
-    static void delRead(void *data);
-    static void addWrite(void *data);
-    static void delWrite(void *data);
-    static void cleanup(void *data);
 
     RedisEndpoint m_endpoint;
     Options m_options;
     redisAsyncContext *m_context = nullptr;
-    QSocketNotifier *m_readNotifier = nullptr;
-    QSocketNotifier *m_writeNotifier = nullptr;
+    RedisQtAdapter m_events{this}; // hooks m_context to this thread's event loop
     std::deque<Pending *> m_pending;
     QElapsedTimer m_clock;
     QTimer m_connectTimer;

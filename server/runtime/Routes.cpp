@@ -1,10 +1,20 @@
 #include "Routes.h"
 
+#include "server/bench/BenchRoutes.h"
 #include "server/health/HealthRoutes.h"
+#include "server/metrics/MetricsRoutes.h"
+#include "server/http/Router.h"
+#include "server/http/WorkerContext.h"
+#include "server/ratelimit/RateLimitGate.h"
 
 namespace Routes {
 void installAll(Router &router, WorkerContext &context)
 {
     HealthRoutes::install(router, context);
+    MetricsRoutes::install(router, context);
+    if (context.benchRoutes())
+        BenchRoutes::install(router, context);
+    // Client address and rate limits before every handler (Exempt routes: address only).
+    router.setGate(RateLimitGate::forWorker(context));
 }
 } // namespace Routes

@@ -10,6 +10,7 @@ ServerController::ServerController(Config config, QObject *parent)
     qRegisterMetaType<ServerStatus>();
     m_thread->setObjectName(QStringLiteral("server-control"));
     m_runtime = new ServerRuntime(m_config);
+    m_runtime->setDesktop(true); // "auto" secret store: the keychain when it answers
     m_lastStatus = m_runtime->status();
     m_runtime->moveToThread(m_thread);
     connect(m_runtime, &ServerRuntime::statusChanged, this,

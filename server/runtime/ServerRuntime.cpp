@@ -7,6 +7,10 @@
 #include "server/config/ConfigLoader.h"
 #include "server/embedded/EmbeddedServices.h"
 #include "server/http/HttpService.h"
+#include "server/secrets/KeyRing.h"
+#include "server/secrets/SecretStore.h"
+#include "server/secrets/SecretStoreFactory.h"
+#include "server/metrics/Metrics.h"
 
 #include <QElapsedTimer>
 #include <QHostAddress>
@@ -24,7 +28,7 @@ QString ServerStatus::stateName(State state)
 }
 
 ServerRuntime::ServerRuntime(Config config, QObject *parent)
-    : QObject(parent), m_config(std::move(config))
+    : QObject(parent), m_config(std::move(config)), m_metrics(std::make_unique<Metrics>())
 {
     qRegisterMetaType<ServerStatus>();
     m_status.embeddedDatabase = m_config.embeddedDatabase();
@@ -60,6 +64,12 @@ Status ServerRuntime::prepare()
         return {};
     QElapsedTimer timer;
     timer.start();
+    // Keys first: a locked keyring or an unsafe key file fails before anything is started.
+    setState(ServerStatus::State::Starting, QStringLiteral("opening the secret store"));
+    if (Status opened = openSecrets(); !opened) {
+        setState(ServerStatus::State::Failed, opened.error().message);
+        return opened;
+    }
     setState(ServerStatus::State::Starting, QStringLiteral("starting services"));
     m_databaseUrl = m_config.databaseUrl;
     m_redisUrl = m_config.redisUrl;
@@ -92,6 +102,22 @@ Status ServerRuntime::prepare()
     }
     m_prepared = true;
     Log::info(QStringLiteral("runtime.prepared"), {{QStringLiteral("ms"), timer.elapsed()}});
+    return {};
+}
+
+Status ServerRuntime::openSecrets()
+{
+    if (!m_secrets) {
+        auto store = makeSecretStore(m_config, m_desktop);
+        if (!store)
+            return store.error();
+        m_secrets = std::move(store).value();
+    }
+    auto key = KeyRing::ensureSecret(*m_secrets, KeyRing::dataEncryptionKeyName(),
+                                     KeyRing::kDataEncryptionKeyBytes);
+    if (!key)
+        return key.error();
+    m_dataEncryptionKey = std::move(key).value();
     return {};
 }
 
@@ -133,7 +159,21 @@ Status ServerRuntime::startHttp()
     settings.workers = m_config.effectiveWorkers();
     settings.databaseUrl = m_databaseUrl;
     settings.redisUrl = m_redisUrl;
+    settings.limits.maxConnections = m_config.maxConnections;
+    settings.limits.maxBodyBytes = m_config.maxBodyBytes;
+    settings.limits.maxAvatarBytes = m_config.maxAvatarBytes;
+    settings.limits.maxHeaderBytes = m_config.maxHeaderBytes;
+    settings.limits.maxUrlBytes = m_config.maxUrlBytes;
+    settings.limits.headerTimeoutMs = m_config.headerTimeoutSeconds * 1000;
+    settings.limits.bodyTimeoutMs = m_config.bodyTimeoutSeconds * 1000;
+    settings.limits.idleTimeoutMs = m_config.idleTimeoutSeconds * 1000;
+    settings.limits.tlsCertificateFile = m_config.tlsCertificateFile;
+    settings.limits.tlsKeyFile = m_config.tlsKeyFile;
+    settings.rateLimits = RateLimitSettings::fromConfig(m_config);
+    settings.benchRoutes = m_config.benchRoutes;
     m_http = std::make_unique<HttpService>(settings, &Routes::installAll);
+    m_http->setObserver(m_metrics.get());
+    m_http->setMetrics(m_metrics.get());
     if (Status started = m_http->start(); !started) {
         m_http.reset();
         setState(ServerStatus::State::Failed, started.error().message);

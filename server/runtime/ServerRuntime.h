@@ -10,6 +10,8 @@
 
 class EmbeddedServices;
 class HttpService;
+class SecretStore;
+class Metrics;
 
 // The start-up and shut-down sequence of one Gatehouse process, shared by gatehoused and the
 // desktop console: embedded PostgreSQL/Redis when no URLs are configured, migrations, then the
@@ -22,6 +24,9 @@ public:
     explicit ServerRuntime(Config config, QObject *parent = nullptr);
     ~ServerRuntime() override;
 
+    // The desktop console sets this: secret-store "auto" then prefers the keychain. Before prepare().
+    void setDesktop(bool desktop) { m_desktop = desktop; }
+
     Status prepare();       // embedded services + migrations; once
     Status startHttp();     // listen and serve
     void stopHttp();        // graceful: in-flight requests get shutdown-timeout to finish
@@ -32,6 +37,10 @@ public:
     QString databaseUrl() const { return m_databaseUrl; }
     QString redisUrl() const { return m_redisUrl; }
     quint16 port() const;
+    // After prepare(): the store holding Gatehouse's keys, and the 32-byte data encryption key
+    // (AES-256-GCM for data at rest) read from it or created there at first start.
+    SecretStore *secretStore() const { return m_secrets.get(); }
+    QByteArray dataEncryptionKey() const { return m_dataEncryptionKey; }
 
 signals:
     void statusChanged(const ServerStatus &status);
@@ -39,9 +48,14 @@ signals:
 private:
     void setState(ServerStatus::State state, const QString &message);
     Status migrate();
+    Status openSecrets();
 
     Config m_config;
+    bool m_desktop = false;
+    std::unique_ptr<SecretStore> m_secrets;
+    QByteArray m_dataEncryptionKey;
     std::unique_ptr<EmbeddedServices> m_embedded;
+    std::unique_ptr<Metrics> m_metrics; // outlives m_http, whose workers report to it
     std::unique_ptr<HttpService> m_http;
     QString m_databaseUrl;
     QString m_redisUrl;

@@ -78,6 +78,8 @@ cleanup() {
     for _ in $(seq 60); do kill -0 "$server_pid" 2>/dev/null || break; sleep 1; done
     as_root kill -KILL "$server_pid" 2>/dev/null
   fi
+  stop_data_dir_processes
+  wait_account_idle
   local known
   known=$(known_packages)
   if [ -n "$known" ]; then
@@ -96,7 +98,8 @@ data_dir_processes() {
   for proc in /proc/[0-9]*; do
     pid=${proc#/proc/}
     cwd=$(as_root readlink "$proc/cwd" 2>/dev/null) || continue
-    if [[ "$cwd" == "$data_dir"* ]] || tr '\0' ' ' <"$proc/cmdline" 2>/dev/null | grep -q "$data_dir"; then
+    if [[ "$cwd" == "$data_dir" || "$cwd" == "$data_dir/"* || "$cwd" == "$data_dir (deleted)" ]] ||
+       tr '\0' ' ' <"$proc/cmdline" 2>/dev/null | grep -qE "$data_dir(/| |$)"; then
       echo "$pid $(tr '\0' ' ' <"$proc/cmdline" 2>/dev/null)"
     fi
   done
@@ -116,6 +119,34 @@ gatehoused_pid() {
     pid=$child
   done
   return 1
+}
+
+# After a crash of gatehoused its PostgreSQL and redis-server live on; purge would delete the
+# data directory under them and userdel would refuse the busy account. TERM, then KILL.
+stop_data_dir_processes() {
+  local pids
+  pids=$(data_dir_processes | cut -d' ' -f1)
+  [ -n "$pids" ] || return 0
+  # shellcheck disable=SC2086 # one word per pid
+  as_root kill -TERM $pids 2>/dev/null
+  for _ in $(seq 10); do
+    [ -z "$(data_dir_processes)" ] && return 0
+    sleep 1
+  done
+  pids=$(data_dir_processes | cut -d' ' -f1)
+  # shellcheck disable=SC2086
+  [ -z "$pids" ] || as_root kill -KILL $pids 2>/dev/null
+  sleep 1
+}
+
+# purge's userdel refuses an account that still owns a process, zombies included. The stopped
+# services' zombies belong to init, which may reap them a few seconds late (in containers).
+wait_account_idle() {
+  for _ in $(seq 20); do
+    ps -u "$account" >/dev/null 2>&1 || return 0
+    sleep 1
+  done
+  echo "# processes of $account remain: $(ps -u "$account" -o pid=,stat=,args= | tr '\n' ';')"
 }
 
 free_port() {
@@ -192,6 +223,14 @@ else
   fail "gatehoused --check-config --config $config" "$out"
 fi
 check "the config sets data-dir = $data_dir" grep -qx "data-dir = $data_dir" <<<"$out"
+# The packaged config documents every option (set or commented out): catches new options.
+undocumented=()
+for key in $(/usr/bin/gatehoused --help | sed -nE 's/^  --([a-z][a-z-]*) .*/\1/p'); do
+  [ "$key" = config ] && continue
+  grep -qE "^(# )?$key =" "$config" || undocumented+=("$key")
+done
+check "the config documents every option of gatehoused --help" test ${#undocumented[@]} -eq 0 ||
+  echo "# not in $config: ${undocumented[*]}"
 check "the $account account exists" quietly getent passwd "$account"
 check "the $account group exists" quietly getent group "$account"
 check "$data_dir is a directory owned by $account, mode 750" \
@@ -279,10 +318,12 @@ if [ -z "$leftovers" ]; then
   pass "no PostgreSQL or Redis process of $data_dir remains"
 else
   fail "no PostgreSQL or Redis process of $data_dir remains" "$leftovers"
+  stop_data_dir_processes
 fi
 cd "$src" || exit 1
 
 # --- remove keeps config and data, purge deletes them -------------------------------------------
+wait_account_idle
 if apt_get remove gatehouse gatehoused >"$log" 2>&1; then
   pass "apt-get remove gatehouse gatehoused"
 else
@@ -307,10 +348,15 @@ else
 fi
 check "purge: /etc/gatehouse is gone" test ! -e /etc/gatehouse
 check "purge: $data_dir is gone" test ! -e "$data_dir"
-if getent passwd "$account" >/dev/null || getent group "$account" >/dev/null; then
-  fail "purge: the $account account and group are gone" "$(tail -n 5 "$log")"
-else
+if ! getent passwd "$account" >/dev/null && ! getent group "$account" >/dev/null; then
   pass "purge: the $account account and group are gone"
+elif others=$(ps -u "$account" -o pid=,args= 2>/dev/null) && [ -n "$others" ]; then
+  # gatehoused run as root elsewhere (other tests, scripts/run) uses the same account for its
+  # embedded services; postrm rightly leaves an account in use. Nothing of this test's is left.
+  pass "purge: the $account account and group are gone (kept: in use by other processes)"
+  printf '%s\n' "$others" | sed "s/^/# $account still runs: /"
+else
+  fail "purge: the $account account and group are gone" "$(tail -n 5 "$log")"
 fi
 check "purge: dpkg knows neither package" test -z "$(known_packages)"
 

@@ -5,6 +5,7 @@
 #include <QElapsedTimer>
 #include <QThread>
 
+#include <algorithm>
 #include <csignal>
 
 GatehousedProcess::GatehousedProcess(QStringList arguments, QProcessEnvironment environment)
@@ -16,6 +17,16 @@ GatehousedProcess::GatehousedProcess(QStringList arguments, QProcessEnvironment 
         m_arguments << QStringLiteral("--listen") << QStringLiteral("127.0.0.1:%1").arg(m_port);
     } else {
         m_port = m_arguments.value(listen + 1).section(QLatin1Char(':'), -1).toUShort();
+    }
+    const bool hasDataDir =
+        m_environment.contains(QStringLiteral("GATEHOUSE_DATA_DIR")) ||
+        std::any_of(m_arguments.cbegin(), m_arguments.cend(), [](const QString &argument) {
+            return argument == QLatin1String("--data-dir") ||
+                   argument.startsWith(QLatin1String("--data-dir="));
+        });
+    if (!hasDataDir) {
+        m_dataDir = std::make_unique<QTemporaryDir>();
+        m_arguments << QStringLiteral("--data-dir") << m_dataDir->path();
     }
     m_process.setProcessEnvironment(m_environment);
     m_process.setProcessChannelMode(QProcess::MergedChannels);

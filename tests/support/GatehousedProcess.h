@@ -2,9 +2,14 @@
 
 #include <QProcess>
 #include <QStringList>
+#include <QTemporaryDir>
 #include <QUrl>
 
-// Runs the real gatehoused binary for end-to-end tests and collects what it logs.
+#include <memory>
+
+// Runs the real gatehoused binary for end-to-end tests and collects what it logs. Without a
+// --data-dir in the arguments it gets a private temporary one, so no test writes keys or state
+// into the real home or /var/lib/gatehouse.
 class GatehousedProcess
 {
 public:
@@ -33,6 +38,7 @@ public:
 private:
     QStringList m_arguments;
     QProcessEnvironment m_environment;
+    std::unique_ptr<QTemporaryDir> m_dataDir; // when the test passed no --data-dir
     QProcess m_process;
     QByteArray m_output;
     quint16 m_port = 0;

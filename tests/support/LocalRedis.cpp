@@ -4,7 +4,13 @@
 #include <QFile>
 #include <QThread>
 
-LocalRedis::LocalRedis() : m_dir(QDir::tempPath() + QStringLiteral("/ghr-XXXXXX")) {}
+LocalRedis::LocalRedis(QStringList extraArguments)
+    : m_dir(QDir::tempPath() + QStringLiteral("/ghr-XXXXXX")), m_extraArguments(std::move(extraArguments))
+{
+    const qsizetype at = m_extraArguments.indexOf(QStringLiteral("--requirepass"));
+    if (at >= 0 && at + 1 < m_extraArguments.size())
+        m_password = m_extraArguments.at(at + 1);
+}
 
 LocalRedis::~LocalRedis()
 {
@@ -15,10 +21,10 @@ bool LocalRedis::start()
 {
     QFile::remove(socketPath());
     m_process.start(QStringLiteral("redis-server"),
-                    {QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--unixsocket"),
+                    QStringList{QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--unixsocket"),
                      socketPath(), QStringLiteral("--save"), QString(),
                      QStringLiteral("--appendonly"), QStringLiteral("no"), QStringLiteral("--dir"),
-                     m_dir.path()});
+                     m_dir.path()} + m_extraArguments);
     if (!m_process.waitForStarted(10000))
         return false;
     QElapsedTimer timer;
@@ -38,9 +44,18 @@ void LocalRedis::kill()
 
 bool LocalRedis::pause(int milliseconds)
 {
+    return cli({QStringLiteral("CLIENT"), QStringLiteral("PAUSE"), QString::number(milliseconds),
+                QStringLiteral("ALL")}) == "OK";
+}
+
+QByteArray LocalRedis::cli(const QStringList &arguments) const
+{
+    QStringList all{QStringLiteral("-s"), socketPath()};
+    if (!m_password.isEmpty())
+        all << QStringLiteral("-a") << m_password << QStringLiteral("--no-auth-warning");
     QProcess cli;
-    cli.start(QStringLiteral("redis-cli"), {QStringLiteral("-s"), socketPath(), QStringLiteral("CLIENT"),
-                                            QStringLiteral("PAUSE"), QString::number(milliseconds),
-                                            QStringLiteral("ALL")});
-    return cli.waitForFinished(5000) && cli.readAllStandardOutput().trimmed() == "OK";
+    cli.start(QStringLiteral("redis-cli"), all + arguments);
+    if (!cli.waitForFinished(5000))
+        return {};
+    return cli.readAllStandardOutput().trimmed();
 }
