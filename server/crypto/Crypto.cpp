@@ -1,13 +1,11 @@
 #include "server/crypto/Crypto.h"
 
 #include <QtGlobal>
-
+#include <climits>
+#include <memory>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
-
-#include <climits>
-#include <memory>
 
 namespace {
 
@@ -65,11 +63,11 @@ int base64UrlValue(char16_t c)
     return -1;
 }
 
-template <typename CharAt>
-Result<QByteArray> decodeBase64Url(qsizetype length, CharAt charAt)
+template <typename CharAt> Result<QByteArray> decodeBase64Url(qsizetype length, CharAt charAt)
 {
     auto invalid = [](const QString &why) {
-        return makeError(QString(Crypto::kBase64Invalid), QStringLiteral("Invalid base64url: ") + why);
+        return makeError(QString(Crypto::kBase64Invalid),
+                         QStringLiteral("Invalid base64url: ") + why);
     };
     if (length % 4 == 1)
         return invalid(QStringLiteral("impossible length"));
@@ -103,21 +101,23 @@ Result<QByteArray> gcmSeal(QByteArrayView key, QByteArrayView nonce, QByteArrayV
                          QStringLiteral("AES-256-GCM encryption failed inside OpenSSL"));
     };
     if (key.size() != Crypto::kAesKeyBytes)
-        return makeError(QString(Crypto::kKeyInvalid),
-                         QStringLiteral("AES-256-GCM needs a 32-byte key (got %1 bytes)").arg(key.size()));
+        return makeError(
+            QString(Crypto::kKeyInvalid),
+            QStringLiteral("AES-256-GCM needs a 32-byte key (got %1 bytes)").arg(key.size()));
     if (nonce.size() != Crypto::kAesGcmNonceBytes || !fitsInt(plaintext) || !fitsInt(aad1) ||
         !fitsInt(aad2))
         return failed();
 
     CipherCtx ctx(EVP_CIPHER_CTX_new());
     if (!ctx || !EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) ||
-        !EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, Crypto::kAesGcmNonceBytes, nullptr) ||
+        !EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, Crypto::kAesGcmNonceBytes,
+                             nullptr) ||
         !EVP_EncryptInit_ex(ctx.get(), nullptr, nullptr, bytes(key), bytes(nonce)))
         return failed();
     int length = 0;
     for (QByteArrayView aad : {aad1, aad2}) {
-        if (!aad.isEmpty() &&
-            !EVP_EncryptUpdate(ctx.get(), nullptr, &length, bytes(aad), static_cast<int>(aad.size())))
+        if (!aad.isEmpty() && !EVP_EncryptUpdate(ctx.get(), nullptr, &length, bytes(aad),
+                                                 static_cast<int>(aad.size())))
             return failed();
     }
     QByteArray out(plaintext.size() + Crypto::kAesGcmTagBytes, Qt::Uninitialized);
@@ -184,8 +184,10 @@ bool equalConstantTime(QByteArrayView a, QByteArrayView b)
     // as for a real comparison; combine the two outcomes without a data-dependent branch.
     const bool sameLength = a.size() == b.size();
     const char *other = sameLength ? b.data() : a.data();
-    const int differs = a.isEmpty() ? 0 : CRYPTO_memcmp(a.data(), other, static_cast<size_t>(a.size()));
-    return static_cast<bool>(static_cast<unsigned>(sameLength) & static_cast<unsigned>(differs == 0));
+    const int differs =
+        a.isEmpty() ? 0 : CRYPTO_memcmp(a.data(), other, static_cast<size_t>(a.size()));
+    return static_cast<bool>(static_cast<unsigned>(sameLength) &
+                             static_cast<unsigned>(differs == 0));
 }
 
 QByteArray base64UrlEncode(QByteArrayView data)
@@ -230,8 +232,9 @@ Result<QByteArray> aesGcmDecrypt(QByteArrayView key32, QByteArrayView sealed,
                                         "context or damaged data"));
     };
     if (key32.size() != kAesKeyBytes)
-        return makeError(QString(kKeyInvalid),
-                         QStringLiteral("AES-256-GCM needs a 32-byte key (got %1 bytes)").arg(key32.size()));
+        return makeError(
+            QString(kKeyInvalid),
+            QStringLiteral("AES-256-GCM needs a 32-byte key (got %1 bytes)").arg(key32.size()));
     constexpr qsizetype overhead = 1 + kAesGcmNonceBytes + kAesGcmTagBytes;
     if (sealed.size() < overhead || sealed.at(0) != kAesGcmFormatVersion || !fitsInt(sealed) ||
         !fitsInt(associatedData))
@@ -251,8 +254,8 @@ Result<QByteArray> aesGcmDecrypt(QByteArrayView key32, QByteArrayView sealed,
         return failed();
     int length = 0;
     for (QByteArrayView aad : {version, associatedData}) {
-        if (!aad.isEmpty() &&
-            !EVP_DecryptUpdate(ctx.get(), nullptr, &length, bytes(aad), static_cast<int>(aad.size())))
+        if (!aad.isEmpty() && !EVP_DecryptUpdate(ctx.get(), nullptr, &length, bytes(aad),
+                                                 static_cast<int>(aad.size())))
             return failed();
     }
     QByteArray plaintext(ciphertext.size(), Qt::Uninitialized);

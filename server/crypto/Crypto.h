@@ -32,8 +32,8 @@ inline constexpr char kAesGcmFormatVersion = 0x01;
 // `n` bytes from OpenSSL's CSPRNG (RAND_bytes). n < 0 or an RNG failure stops the process.
 QByteArray randomBytes(int n);
 
-QByteArray sha256(QByteArrayView data);                 // 32 bytes
-QString sha256Hex(QByteArrayView data);                 // 64 lower-case hex characters
+QByteArray sha256(QByteArrayView data);                         // 32 bytes
+QString sha256Hex(QByteArrayView data);                         // 64 lower-case hex characters
 QByteArray hmacSha1(QByteArrayView key, QByteArrayView data);   // 20 bytes (TOTP, RFC 6238)
 QByteArray hmacSha256(QByteArrayView key, QByteArrayView data); // 32 bytes
 

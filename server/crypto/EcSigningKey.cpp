@@ -3,6 +3,9 @@
 #include "models/common/Log.h"
 #include "server/crypto/Crypto.h"
 
+#include <algorithm>
+#include <cstring>
+#include <memory>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
@@ -11,10 +14,6 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
-
-#include <algorithm>
-#include <cstring>
-#include <memory>
 
 namespace {
 
@@ -28,8 +27,7 @@ struct OpenSslFree
     void operator()(OSSL_ENCODER_CTX *p) const { OSSL_ENCODER_CTX_free(p); }
     void operator()(PKCS8_PRIV_KEY_INFO *p) const { PKCS8_PRIV_KEY_INFO_free(p); }
 };
-template <typename T>
-using Owned = std::unique_ptr<T, OpenSslFree>;
+template <typename T> using Owned = std::unique_ptr<T, OpenSslFree>;
 
 // OpenSSL's short name for P-256.
 constexpr char kGroupName[] = "prime256v1";
@@ -43,7 +41,8 @@ Error invalidKey(const QString &why)
 {
     // Errors queued by OpenSSL would only confuse the next caller on this thread.
     ERR_clear_error();
-    return makeError(QString(EcSigningKey::kKeyInvalid), QStringLiteral("Invalid P-256 key: ") + why);
+    return makeError(QString(EcSigningKey::kKeyInvalid),
+                     QStringLiteral("Invalid P-256 key: ") + why);
 }
 
 bool isP256(EVP_PKEY *key)
@@ -82,11 +81,10 @@ Owned<EVP_PKEY> publicKeyFromCoordinates(const QByteArray &x, const QByteArray &
     point.append('\x04').append(x).append(y); // SEC 1 uncompressed point
     char group[sizeof kGroupName];
     std::memcpy(group, kGroupName, sizeof kGroupName);
-    OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group, 0),
-        OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, point.data(),
-                                          static_cast<size_t>(point.size())),
-        OSSL_PARAM_construct_end()};
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group, 0),
+                           OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, point.data(),
+                                                             static_cast<size_t>(point.size())),
+                           OSSL_PARAM_construct_end()};
     Owned<EVP_PKEY_CTX> ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
     EVP_PKEY *raw = nullptr;
     if (!ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
@@ -161,11 +159,13 @@ Result<EcSigningKey> EcSigningKey::fromOpenSsl(evp_pkey_st *rawKey)
     result.m_y = coordinate(key.get(), OSSL_PKEY_PARAM_EC_PUB_Y);
     if (result.m_x.isEmpty() || result.m_y.isEmpty())
         return invalidKey(QStringLiteral("cannot read the public point"));
-    result.m_key = std::shared_ptr<evp_pkey_st>(key.release(), [](EVP_PKEY *p) { EVP_PKEY_free(p); });
-    QJsonObject jwk{{QStringLiteral("kty"), QStringLiteral("EC")},
-                    {QStringLiteral("crv"), QStringLiteral("P-256")},
-                    {QStringLiteral("x"), QString::fromLatin1(Crypto::base64UrlEncode(result.m_x))},
-                    {QStringLiteral("y"), QString::fromLatin1(Crypto::base64UrlEncode(result.m_y))}};
+    result.m_key =
+        std::shared_ptr<evp_pkey_st>(key.release(), [](EVP_PKEY *p) { EVP_PKEY_free(p); });
+    QJsonObject jwk{
+        {QStringLiteral("kty"), QStringLiteral("EC")},
+        {QStringLiteral("crv"), QStringLiteral("P-256")},
+        {QStringLiteral("x"), QString::fromLatin1(Crypto::base64UrlEncode(result.m_x))},
+        {QStringLiteral("y"), QString::fromLatin1(Crypto::base64UrlEncode(result.m_y))}};
     auto kid = thumbprint(jwk);
     if (!kid)
         return kid.error();
@@ -191,7 +191,8 @@ Result<EcSigningKey> EcSigningKey::fromPkcs8Der(QByteArrayView der)
     // d2i_PKCS8_PRIV_KEY_INFO accepts only PrivateKeyInfo; OpenSSL 3.0's OSSL_DECODER would
     // also take a SEC 1 ECPrivateKey despite being asked for "PrivateKeyInfo".
     const unsigned char *data = bytes(der);
-    Owned<PKCS8_PRIV_KEY_INFO> info(d2i_PKCS8_PRIV_KEY_INFO(nullptr, &data, static_cast<long>(der.size())));
+    Owned<PKCS8_PRIV_KEY_INFO> info(
+        d2i_PKCS8_PRIV_KEY_INFO(nullptr, &data, static_cast<long>(der.size())));
     if (!info)
         return invalidKey(QStringLiteral("not PKCS#8 DER (PrivateKeyInfo)"));
     if (data != bytes(der) + der.size())
@@ -239,7 +240,8 @@ QByteArray EcSigningKey::signEs256(QByteArrayView data) const
     Owned<EVP_MD_CTX> ctx(EVP_MD_CTX_new());
     size_t length = 0;
     if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, m_key.get()) != 1 ||
-        EVP_DigestSign(ctx.get(), nullptr, &length, bytes(data), static_cast<size_t>(data.size())) != 1)
+        EVP_DigestSign(ctx.get(), nullptr, &length, bytes(data),
+                       static_cast<size_t>(data.size())) != 1)
         return failed();
     QByteArray der(static_cast<qsizetype>(length), Qt::Uninitialized);
     if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char *>(der.data()), &length,
@@ -250,7 +252,8 @@ QByteArray EcSigningKey::signEs256(QByteArrayView data) const
     return jose.isEmpty() ? failed() : jose;
 }
 
-bool EcSigningKey::verifyEs256(const QJsonObject &jwk, QByteArrayView data, QByteArrayView signature)
+bool EcSigningKey::verifyEs256(const QJsonObject &jwk, QByteArrayView data,
+                               QByteArrayView signature)
 {
     if (signature.size() != kSignatureBytes || stringMember(jwk, "kty") != QLatin1String("EC") ||
         stringMember(jwk, "crv") != QLatin1String("P-256"))
@@ -269,10 +272,11 @@ bool EcSigningKey::verifyEs256(const QJsonObject &jwk, QByteArrayView data, QByt
     const QByteArray der = key ? joseToDer(signature) : QByteArray();
     if (!der.isEmpty()) {
         Owned<EVP_MD_CTX> ctx(EVP_MD_CTX_new());
-        verified = ctx &&
-                   EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key.get()) == 1 &&
-                   EVP_DigestVerify(ctx.get(), bytes(der), static_cast<size_t>(der.size()),
-                                    bytes(data), static_cast<size_t>(data.size())) == 1;
+        verified =
+            ctx &&
+            EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key.get()) == 1 &&
+            EVP_DigestVerify(ctx.get(), bytes(der), static_cast<size_t>(der.size()), bytes(data),
+                             static_cast<size_t>(data.size())) == 1;
     }
     ERR_clear_error();
     return verified;

@@ -7,7 +7,6 @@
 #include <QJsonObject>
 #include <QLatin1String>
 #include <QString>
-
 #include <memory>
 
 struct evp_pkey_st; // OpenSSL's EVP_PKEY; only server/crypto/*.cpp include OpenSSL headers.

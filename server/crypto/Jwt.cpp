@@ -6,7 +6,6 @@
 #include <QDateTime>
 #include <QJsonDocument>
 #include <QJsonValue>
-
 #include <cmath>
 #include <optional>
 
@@ -84,7 +83,8 @@ QString signEs256(const QJsonObject &claims, const EcSigningKey &key)
     return QString::fromLatin1(signingInput + '.' + Crypto::base64UrlEncode(signature));
 }
 
-Result<QJsonObject> verify(const QString &token, const QJsonArray &jwks, const VerifyOptions &options)
+Result<QJsonObject> verify(const QString &token, const QJsonArray &jwks,
+                           const VerifyOptions &options)
 {
     // --- structure ---------------------------------------------------------------------------
     if (token.isEmpty() || token.size() > kMaxTokenLength)
@@ -114,10 +114,12 @@ Result<QJsonObject> verify(const QString &token, const QJsonArray &jwks, const V
         return fail(kMalformed, QStringLiteral("The JWT header has no \"alg\""));
     if (alg.toString() != QLatin1String("ES256"))
         return fail(kAlgorithmUnsupported,
-                    QStringLiteral("Only ES256 tokens are accepted (got \"%1\")").arg(alg.toString().left(16)));
+                    QStringLiteral("Only ES256 tokens are accepted (got \"%1\")")
+                        .arg(alg.toString().left(16)));
     // RFC 7515 §4.1.11: extensions we do not understand must be refused; we understand none.
     if (header->contains(QLatin1String("crit")))
-        return fail(kMalformed, QStringLiteral("The JWT header has unsupported critical extensions"));
+        return fail(kMalformed,
+                    QStringLiteral("The JWT header has unsupported critical extensions"));
 
     // --- key ----------------------------------------------------------------------------------
     const QJsonValue kid = header->value(QLatin1String("kid"));
@@ -131,7 +133,8 @@ Result<QJsonObject> verify(const QString &token, const QJsonArray &jwks, const V
         }
     }
     if (!jwk)
-        return fail(kKeyUnknown, QStringLiteral("The token was signed with a key that is not in the JWKS"));
+        return fail(kKeyUnknown,
+                    QStringLiteral("The token was signed with a key that is not in the JWKS"));
 
     // --- signature ----------------------------------------------------------------------------
     const auto signature = Crypto::base64UrlDecode(signaturePart);

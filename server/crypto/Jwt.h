@@ -6,7 +6,6 @@
 #include <QJsonObject>
 #include <QLatin1String>
 #include <QString>
-
 #include <functional>
 
 class EcSigningKey;
@@ -18,7 +17,8 @@ class EcSigningKey;
 // are refused whatever the JWKS holds. Thread-safe: no shared state.
 namespace Jwt {
 
-// Error codes (checked in this order).
+// Error codes, checked in this order; the payload is parsed only once the signature holds, so
+// a bad payload or time claim (TOKEN_MALFORMED) is reported after TOKEN_SIGNATURE_INVALID.
 inline constexpr QLatin1String kMalformed{"TOKEN_MALFORMED"};
 inline constexpr QLatin1String kAlgorithmUnsupported{"TOKEN_ALGORITHM_UNSUPPORTED"};
 inline constexpr QLatin1String kKeyUnknown{"TOKEN_KEY_UNKNOWN"};

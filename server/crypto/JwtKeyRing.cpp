@@ -8,7 +8,6 @@
 #include <QJsonValue>
 #include <QMutexLocker>
 #include <QSet>
-
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -154,21 +153,22 @@ Result<std::shared_ptr<const EcSigningKey>> JwtKeyRing::readKey(const QString &s
     auto der = m_store.read(secretName);
     if (!der) {
         if (der.error().code == SecretStore::kNotFound)
-            return corrupt(secretName, QStringLiteral("it is listed in %1 but missing")
-                                           .arg(indexSecretName()));
+            return corrupt(secretName,
+                           QStringLiteral("it is listed in %1 but missing").arg(indexSecretName()));
         return der.error();
     }
     auto key = EcSigningKey::fromPkcs8Der(*der);
     if (!key)
         return corrupt(secretName, key.error().message);
     if (!expectedKid.isEmpty() && key->kid() != expectedKid)
-        return corrupt(secretName, QStringLiteral("its key does not match the kid in %1")
-                                       .arg(indexSecretName()));
+        return corrupt(
+            secretName,
+            QStringLiteral("its key does not match the kid in %1").arg(indexSecretName()));
     return std::make_shared<const EcSigningKey>(std::move(key).value());
 }
 
 Result<std::shared_ptr<const JwtKeyRing::Snapshot>> JwtKeyRing::load(const QByteArray &index,
-                                                                    qint64 now)
+                                                                     qint64 now)
 {
     const QString indexName = indexSecretName();
     QJsonParseError parseError{};
@@ -195,10 +195,11 @@ Result<std::shared_ptr<const JwtKeyRing::Snapshot>> JwtKeyRing::load(const QByte
         const auto createdAt = wholeSeconds(object.value(QLatin1String("createdAt")));
         const QJsonValue retired = object.value(QLatin1String("retiredAt"));
         const auto retiredAt = wholeSeconds(retired);
-        if (!value.isObject() || entry.info.kid.isEmpty() || keyNumber(entry.info.secretName) == 0 ||
-            !createdAt || !(retired.isNull() || retiredAt))
-            return corrupt(indexName, QStringLiteral("an entry lacks kid, secretName (jwt-key-<n>), "
-                                                     "createdAt or retiredAt"));
+        if (!value.isObject() || entry.info.kid.isEmpty() ||
+            keyNumber(entry.info.secretName) == 0 || !createdAt || !(retired.isNull() || retiredAt))
+            return corrupt(indexName,
+                           QStringLiteral("an entry lacks kid, secretName (jwt-key-<n>), "
+                                          "createdAt or retiredAt"));
         if (names.contains(entry.info.secretName) || kids.contains(entry.info.kid))
             return corrupt(indexName, QStringLiteral("a key is listed twice"));
         names.insert(entry.info.secretName);
@@ -210,14 +211,16 @@ Result<std::shared_ptr<const JwtKeyRing::Snapshot>> JwtKeyRing::load(const QByte
         next->entries.append(std::move(entry));
     }
     if (currentCount != 1)
-        return corrupt(indexName, QStringLiteral("it must list exactly one current key (%1 found)")
-                                      .arg(currentCount));
+        return corrupt(
+            indexName,
+            QStringLiteral("it must list exactly one current key (%1 found)").arg(currentCount));
     // Keep the current key last, retired ones in retirement order.
-    std::stable_sort(next->entries.begin(), next->entries.end(), [](const Entry &a, const Entry &b) {
-        const qint64 ra = a.info.retiredAt.value_or(std::numeric_limits<qint64>::max());
-        const qint64 rb = b.info.retiredAt.value_or(std::numeric_limits<qint64>::max());
-        return ra < rb;
-    });
+    std::stable_sort(
+        next->entries.begin(), next->entries.end(), [](const Entry &a, const Entry &b) {
+            const qint64 ra = a.info.retiredAt.value_or(std::numeric_limits<qint64>::max());
+            const qint64 rb = b.info.retiredAt.value_or(std::numeric_limits<qint64>::max());
+            return ra < rb;
+        });
 
     for (Entry &entry : next->entries) {
         // A key already past retention is never served again; prune() drops it without needing
@@ -241,8 +244,8 @@ Status JwtKeyRing::writeIndex(const QList<Entry> &entries, bool exclusive)
             {QStringLiteral("kid"), entry.info.kid},
             {QStringLiteral("secretName"), entry.info.secretName},
             {QStringLiteral("createdAt"), entry.info.createdAt},
-            {QStringLiteral("retiredAt"),
-             entry.info.retiredAt ? QJsonValue(*entry.info.retiredAt) : QJsonValue(QJsonValue::Null)}});
+            {QStringLiteral("retiredAt"), entry.info.retiredAt ? QJsonValue(*entry.info.retiredAt)
+                                                               : QJsonValue(QJsonValue::Null)}});
     }
     const QByteArray json = QJsonDocument(QJsonObject{{QStringLiteral("version"), kIndexVersion},
                                                       {QStringLiteral("keys"), list}})
@@ -327,9 +330,9 @@ Result<QString> JwtKeyRing::rotate(qint64 now)
             return stored.error();
     }
     if (name.isEmpty())
-        return makeError(QString(SecretStore::kExists),
-                         QStringLiteral("No free jwt-key-<n> secret name after %1 tries")
-                             .arg(kMaxNameAttempts));
+        return makeError(
+            QString(SecretStore::kExists),
+            QStringLiteral("No free jwt-key-<n> secret name after %1 tries").arg(kMaxNameAttempts));
 
     auto next = std::make_shared<Snapshot>(*state);
     for (Entry &entry : next->entries) {
@@ -374,7 +377,8 @@ Result<int> JwtKeyRing::prune(qint64 now)
         return indexed.error();
     publish(next);
     for (const KeyInfo &info : dropped) {
-        QJsonObject fields{{QStringLiteral("kid"), info.kid}, {QStringLiteral("secret"), info.secretName}};
+        QJsonObject fields{{QStringLiteral("kid"), info.kid},
+                           {QStringLiteral("secret"), info.secretName}};
         // Already out of the index: a secret left behind is unused and harmless.
         if (const Status removed = m_store.remove(info.secretName); removed) {
             Log::info(QStringLiteral("jwt.key_pruned"), fields);

@@ -8,7 +8,6 @@
 #include <QList>
 #include <QMutex>
 #include <QString>
-
 #include <memory>
 #include <optional>
 

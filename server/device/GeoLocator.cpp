@@ -153,7 +153,7 @@ struct GeoLocator::Impl
     loc_ctx *ctx = nullptr;
     loc_database *db = nullptr;
     QString libLocPath;
-    QString libLocInfo;     // vendor and date, or why it is not loaded
+    QString libLocInfo;             // vendor and date, or why it is not loaded
     mutable std::mutex libLocMutex; // see the class comment: libloc's refcounts are not atomic
 
     // libmaxminddb: the administrator's City database.

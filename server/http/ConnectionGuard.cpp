@@ -194,7 +194,11 @@ void ConnectionGuard::settle()
         break;
     case RequestHeadTracker::Phase::Closed:
     case RequestHeadTracker::Phase::Rejected:
-        break; // the stop offset is not consumed yet: Qt still reads requests before it
+        // Not expected (before the stop there are only complete requests, so we are busy);
+        // the idle timer keeps a connection from ever staying without one.
+        if (m_mode != Mode::Idle)
+            arm(Mode::Idle, m_limits.idleTimeoutMs);
+        break;
     }
 }
 
@@ -226,6 +230,8 @@ void ConnectionGuard::bytesWritten(qint64 bytes)
 
 void ConnectionGuard::timerFired()
 {
+    if (m_socket->state() != QAbstractSocket::ConnectedState)
+        return; // already closing (Qt gave up on the request itself, or the client left)
     switch (m_mode) {
     case Mode::Header:
         respondAndClose(408, QStringLiteral("REQUEST_TIMEOUT"),

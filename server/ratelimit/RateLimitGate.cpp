@@ -43,8 +43,9 @@ void RateLimitGate::operator()(const ExchangePtr &exchange, RouteClass routeClas
         proceed();
         return;
     }
-    // The gate lives as long as the worker's router, which outlives the Redis client's
-    // callbacks (they are dropped when the client is deleted), so `this` is safe here.
+    // `this` and `proceed` (which refers to the route handler) live in the worker's router.
+    // HttpWorker::tearDown deletes the router, then the Redis client, with no event loop
+    // between, and a deleted client drops its pending callbacks unrun: never used dangling.
     m_limiter.check(exchange->clientAddress(), routeClass,
                     [this, exchange, proceed](const RateLimiter::Decision &decision) {
                         decide(exchange, decision, proceed);

@@ -6,6 +6,7 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QMutex>
+#include <QSaveFile>
 #include <QSemaphore>
 #include <QThread>
 #include <functional>
@@ -126,7 +127,7 @@ std::shared_ptr<Outcome> runJob(const std::function<QKeychain::Job *()> &makeJob
 } // namespace
 
 KeychainSecretStore::KeychainSecretStore(const QString &dataDir, int timeoutMs)
-    : m_service(serviceFor(dataDir)), m_timeoutMs(timeoutMs)
+    : m_dataDir(dataDir), m_service(serviceFor(dataDir)), m_timeoutMs(timeoutMs)
 {
 }
 
@@ -143,6 +144,45 @@ QString KeychainSecretStore::serviceFor(const QString &dataDir)
 QString KeychainSecretStore::describe() const
 {
     return QStringLiteral("keychain (Secret Service)");
+}
+
+QString KeychainSecretStore::indexPathFor(const QString &dataDir)
+{
+    return QDir::cleanPath(QFileInfo(dataDir).absoluteFilePath()) + QStringLiteral("/secret-store");
+}
+
+bool KeychainSecretStore::holdsKeysOf(const QString &dataDir)
+{
+    QFile index(indexPathFor(dataDir));
+    return index.open(QIODevice::ReadOnly) && index.readLine(64).trimmed() == "keychain";
+}
+
+QStringList KeychainSecretStore::indexedNames() const
+{
+    QFile index(indexPathFor(m_dataDir));
+    if (!index.open(QIODevice::ReadOnly))
+        return {};
+    QStringList names = QString::fromUtf8(index.readAll()).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    if (!names.isEmpty())
+        names.removeFirst(); // "keychain"
+    return names;
+}
+
+Status KeychainSecretStore::saveIndex(const QStringList &names)
+{
+    QSaveFile index(indexPathFor(m_dataDir));
+    const QByteArray text = (QStringList{QStringLiteral("keychain")} + names).join(QLatin1Char('\n')).toUtf8() + '\n';
+    if (!index.open(QIODevice::WriteOnly) || index.write(text) != text.size() || !index.commit())
+        return makeError(QString(kUnavailable), QStringLiteral("Cannot write %1: %2")
+                                                     .arg(index.fileName(), index.errorString()));
+    return {};
+}
+
+Status KeychainSecretStore::claimDataDir()
+{
+    if (holdsKeysOf(m_dataDir))
+        return {};
+    return saveIndex({});
 }
 
 Result<QByteArray> KeychainSecretStore::read(const QString &name)
@@ -168,6 +208,14 @@ Result<QByteArray> KeychainSecretStore::read(const QString &name)
                 QStringLiteral("The keychain entry %1 of %2 is empty").arg(name, m_service));
         return outcome->data;
     case QKeychain::EntryNotFound:
+        if (indexedNames().contains(name))
+            return makeError(
+                QString(kUnavailable),
+                QStringLiteral("The keychain did not return the secret %1, which Gatehouse stored "
+                               "there (%2 lists it): the keyring is probably locked, or its unlock "
+                               "prompt was dismissed. Unlock the keyring and start again. If the "
+                               "entry was deleted on purpose, remove its line from %2.")
+                    .arg(name, indexPathFor(m_dataDir)));
         return makeError(
             QString(kNotFound),
             QStringLiteral("There is no secret %1 in the keychain (%2)").arg(name, m_service));
@@ -182,6 +230,30 @@ Status KeychainSecretStore::write(const QString &name, const QByteArray &value)
         return st;
     if (Status st = checkValue(name, value); !st)
         return st;
+    if (Status written = writeEntry(name, value); !written)
+        return written;
+    QStringList names = indexedNames();
+    if (names.contains(name) && holdsKeysOf(m_dataDir))
+        return {};
+    names.removeAll(name);
+    names.append(name);
+    return saveIndex(names);
+}
+
+Status KeychainSecretStore::remove(const QString &name)
+{
+    if (Status st = checkName(name); !st)
+        return st;
+    if (Status removed = removeEntry(name); !removed)
+        return removed;
+    QStringList names = indexedNames();
+    if (names.removeAll(name) == 0)
+        return {};
+    return saveIndex(names);
+}
+
+Status KeychainSecretStore::writeEntry(const QString &name, const QByteArray &value)
+{
     Error failure;
     const QString service = m_service;
     auto outcome = runJob(
@@ -199,10 +271,8 @@ Status KeychainSecretStore::write(const QString &name, const QByteArray &value)
     return {};
 }
 
-Status KeychainSecretStore::remove(const QString &name)
+Status KeychainSecretStore::removeEntry(const QString &name)
 {
-    if (Status st = checkName(name); !st)
-        return st;
     Error failure;
     const QString service = m_service;
     auto outcome = runJob(
@@ -222,7 +292,7 @@ Status KeychainSecretStore::remove(const QString &name)
 Status KeychainSecretStore::probe()
 {
     const QString name = QStringLiteral("gatehouse-probe");
-    if (Status written = write(name, QByteArrayLiteral("probe")); !written)
+    if (Status written = writeEntry(name, QByteArrayLiteral("probe")); !written)
         return written;
-    return remove(name);
+    return removeEntry(name);
 }

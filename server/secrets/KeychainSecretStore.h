@@ -21,6 +21,11 @@ public:
 
     explicit KeychainSecretStore(const QString &dataDir, int timeoutMs = kDefaultTimeoutMs);
 
+    // A locked keyring whose unlock prompt fails or is dismissed answers a lookup with "no such
+    // entry", exactly like a missing one. So the store lists the names it wrote in the data dir
+    // (index file below), and read() of a listed name that the keychain does not return is
+    // SECRET_STORE_UNAVAILABLE, never SECRET_NOT_FOUND: ensureSecret must not then replace a key
+    // that data is encrypted with.
     Result<QByteArray> read(const QString &name) override;
     Status write(const QString &name, const QByteArray &value) override;
     Status remove(const QString &name) override;
@@ -29,12 +34,27 @@ public:
     QString service() const { return m_service; }
     // The service name for a data dir: its canonical path when it exists.
     static QString serviceFor(const QString &dataDir);
+
+    // <dataDir>/secret-store: "keychain" on the first line, then one secret name per line. Not
+    // secret (names only); it says where this data dir's keys are.
+    static QString indexPathFor(const QString &dataDir);
+    static bool holdsKeysOf(const QString &dataDir);
+    // Writes the index's first line: this data dir's keys are in the keychain from now on.
+    Status claimDataDir();
+
     // Whether a Secret Service answers and takes a write now: writes and deletes a throwaway
-    // entry (a read alone succeeds on a locked keyring and the first write then hangs on an
-    // unlock prompt). SECRET_STORE_UNAVAILABLE otherwise.
+    // entry, outside the index. A read alone is not enough: it "succeeds" on a locked keyring
+    // and the first write then fails or waits on an unlock prompt. SECRET_STORE_UNAVAILABLE
+    // otherwise.
     Status probe();
 
 private:
+    Status writeEntry(const QString &name, const QByteArray &value);
+    Status removeEntry(const QString &name);
+    QStringList indexedNames() const;
+    Status saveIndex(const QStringList &names);
+
+    QString m_dataDir;
     QString m_service;
     int m_timeoutMs;
 };

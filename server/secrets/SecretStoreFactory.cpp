@@ -14,33 +14,6 @@
 
 namespace {
 
-const char kKeychainMarker[] = "keychain\n";
-
-QString markerPath(const QString &dataDir)
-{
-    return QDir::cleanPath(QFileInfo(dataDir).absoluteFilePath()) + QStringLiteral("/secret-store");
-}
-
-bool keysAreInKeychain(const QString &dataDir)
-{
-    QFile marker(markerPath(dataDir));
-    return marker.open(QIODevice::ReadOnly) && marker.read(64).trimmed() == "keychain";
-}
-
-Status rememberKeychain(const QString &dataDir)
-{
-    if (keysAreInKeychain(dataDir))
-        return {};
-    QFile marker(markerPath(dataDir));
-    if (!marker.open(QIODevice::WriteOnly | QIODevice::Truncate) ||
-        !marker.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner) ||
-        marker.write(kKeychainMarker) != qint64(sizeof(kKeychainMarker) - 1) || !marker.flush())
-        return makeError(
-            QString(SecretStore::kUnavailable),
-            QStringLiteral("Cannot write %1: %2").arg(marker.fileName(), marker.errorString()));
-    return {};
-}
-
 Status ensureDataDir(const QString &dataDir)
 {
     if (dataDir.isEmpty())
@@ -64,7 +37,7 @@ Result<std::unique_ptr<SecretStore>> makeSecretStore(const Config &config, bool 
 {
     if (Status st = ensureDataDir(config.dataDir); !st)
         return st.error();
-    const bool inKeychain = keysAreInKeychain(config.dataDir);
+    const bool inKeychain = KeychainSecretStore::holdsKeysOf(config.dataDir);
     auto file = std::make_unique<FileSecretStore>(config.dataDir);
     bool useKeychain = false;
     QString reason;
@@ -98,9 +71,10 @@ Result<std::unique_ptr<SecretStore>> makeSecretStore(const Config &config, bool 
 
     std::unique_ptr<SecretStore> store;
     if (useKeychain) {
-        if (Status st = rememberKeychain(config.dataDir); !st)
+        auto keychain = std::make_unique<KeychainSecretStore>(config.dataDir);
+        if (Status st = keychain->claimDataDir(); !st)
             return st.error();
-        store = std::make_unique<KeychainSecretStore>(config.dataDir);
+        store = std::move(keychain);
     } else {
         store = std::move(file);
     }

@@ -53,13 +53,11 @@ QJsonArray testNetworks()
     return {
         network(u"81.2.69.0/24"_s, cityRecord(u"GB"_s, u"London"_s, u"Europe/London"_s)),
         network(u"130.149.0.0/16"_s, cityRecord(u"DE"_s, u"Berlin"_s, u"Europe/Berlin"_s)),
-        network(u"2001:67c:2e8::/48"_s,
-                cityRecord(u"NL"_s, u"Amsterdam"_s, u"Europe/Amsterdam"_s)),
+        network(u"2001:67c:2e8::/48"_s, cityRecord(u"NL"_s, u"Amsterdam"_s, u"Europe/Amsterdam"_s)),
         network(u"9.9.9.0/24"_s, cityRecord(u"CH"_s, u"Zürich"_s, u"Europe/Zurich"_s)),
         // No country in the .mmdb: libloc fills it in.
         network(u"193.99.144.0/24"_s, cityRecord({}, u"Hannover"_s, u"Europe/Berlin"_s)),
-        network(u"2001:4860::/32"_s,
-                cityRecord({}, u"Mountain View"_s, u"America/Los_Angeles"_s)),
+        network(u"2001:4860::/32"_s, cityRecord({}, u"Mountain View"_s, u"America/Los_Angeles"_s)),
         // libloc says AU here; the City database wins where it has a country.
         network(u"1.1.1.0/24"_s, cityRecord(u"US"_s, {}, {})),
         // Values that need cleaning: lower-case code, control characters, a bad zone, a long name.
@@ -86,7 +84,8 @@ QString scriptPath()
 bool writeFile(const QString &path, const QByteArray &bytes)
 {
     QFile file(path);
-    return file.open(QIODevice::WriteOnly | QIODevice::Truncate) && file.write(bytes) == bytes.size();
+    return file.open(QIODevice::WriteOnly | QIODevice::Truncate) &&
+           file.write(bytes) == bytes.size();
 }
 
 } // namespace
@@ -257,7 +256,8 @@ private slots:
     {
         QFETCH(QString, address);
         QFETCH(QString, country);
-        for (const QString &path : {GeoLocator::defaultLibLocPath(), GeoLocator::packagedLibLocPath()}) {
+        const QStringList paths{GeoLocator::defaultLibLocPath(), GeoLocator::packagedLibLocPath()};
+        for (const QString &path : paths) {
             const auto locator = openOrFail({.libLocDatabase = path});
             QVERIFY(locator);
             QVERIFY2(locator->hasLibLoc(), qPrintable(locator->describe()));

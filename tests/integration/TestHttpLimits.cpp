@@ -218,7 +218,11 @@ private slots:
         const QByteArray head = "POST /api/v1/auth/email/start HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                                 "Content-Type: application/json\r\nContent-Length: " +
                                 QByteArray::number(size) + "\r\n\r\n";
-        QVERIFY(client.send(head + QByteArray(wholeBody ? size : 1000, 'x')));
+        // With the whole body the write may fail part way: the server answers at the head, then
+        // shuts its side, and QTcpSocket takes that end-of-stream for a full close. The answer
+        // is in the read buffer either way.
+        const bool sent = client.send(head + QByteArray(wholeBody ? size : 1000, 'x'));
+        QVERIFY(sent || wholeBody);
         const QList<RawResponse> responses = client.read(1);
         QCOMPARE(responses.size(), 1);
         QCOMPARE(responses[0].status, 413);

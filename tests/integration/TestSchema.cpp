@@ -94,6 +94,13 @@ const QList<ColumnSpec> &expectedColumns()
         {s("sessions"), s("revoked_reason"), kVarchar, 255, true, no},
         {s("sessions"), s("metadata"), jsonb, -1, true, no},
 
+        // V0002: the public halves of every instance's JWT signing keys (beyond the seed).
+        {s("jwt_public_keys"), s("kid"), kVarchar, 64, false, no},
+        {s("jwt_public_keys"), s("jwk"), jsonb, -1, false, no},
+        {s("jwt_public_keys"), s("instance"), kVarchar, 255, true, no},
+        {s("jwt_public_keys"), s("created_at"), kTimestamptz, -1, false, now},
+        {s("jwt_public_keys"), s("retired_at"), kTimestamptz, -1, true, no},
+
         // The runner's bookkeeping table (not in the seed, created by MigrationRunner).
         {s("schema_migrations"), s("version"), integer, -1, false, no},
         {s("schema_migrations"), s("name"), text, -1, false, no},
@@ -106,7 +113,7 @@ const QList<ColumnSpec> &expectedColumns()
 const QStringList &expectedTables()
 {
     static const QStringList tables{
-        QStringLiteral("auth_providers"), QStringLiteral("passkey_credentials"),
+        QStringLiteral("auth_providers"), QStringLiteral("jwt_public_keys"), QStringLiteral("passkey_credentials"),
         QStringLiteral("schema_migrations"), QStringLiteral("sessions"), QStringLiteral("users")};
     return tables;
 }
@@ -135,6 +142,7 @@ const ConstraintSpec kConstraints[] = {
      "id", "CASCADE"},
     {"sessions", "sessions_pkey", "PRIMARY KEY", "id", "", "", ""},
     {"sessions", "sessions_user_id_fkey", "FOREIGN KEY", "user_id", "users", "id", "CASCADE"},
+    {"jwt_public_keys", "jwt_public_keys_pkey", "PRIMARY KEY", "kid", "", "", ""},
     {"schema_migrations", "schema_migrations_pkey", "PRIMARY KEY", "version", "", "", ""},
 };
 
@@ -163,6 +171,8 @@ const IndexSpec kIndexes[] = {
     {"sessions", "idx_sessions_user_id", "user_id", false},
     {"sessions", "idx_sessions_status", "status", false},
     {"sessions", "idx_sessions_expires_at", "expires_at", false},
+    {"jwt_public_keys", "jwt_public_keys_pkey", "kid", true},
+    {"jwt_public_keys", "idx_jwt_public_keys_retired_at", "retired_at", false},
     {"schema_migrations", "schema_migrations_pkey", "version", true},
 };
 

@@ -31,6 +31,9 @@ bool LocalRedis::start()
     timer.start();
     while (!QFile::exists(socketPath()) && timer.elapsed() < 10000)
         QThread::msleep(10);
+    // The socket file appears at bind(), a moment before listen(): wait for a real answer.
+    while (cli({QStringLiteral("PING")}) != "PONG" && timer.elapsed() < 10000)
+        QThread::msleep(10);
     return QFile::exists(socketPath());
 }
 

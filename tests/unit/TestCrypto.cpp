@@ -43,15 +43,17 @@ private slots:
     {
         QTest::addColumn<QByteArray>("input");
         QTest::addColumn<QString>("digest");
-        QTest::newRow("empty") << QByteArray()
-                               << u"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"_s;
-        QTest::newRow("abc") << "abc"_ba
-                             << u"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"_s;
+        QTest::newRow("empty")
+            << QByteArray()
+            << u"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"_s;
+        QTest::newRow("abc")
+            << "abc"_ba << u"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"_s;
         QTest::newRow("448 bits")
             << "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"_ba
             << u"248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"_s;
-        QTest::newRow("million a") << repeated('a', 1000000)
-                                   << u"cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"_s;
+        QTest::newRow("million a")
+            << repeated('a', 1000000)
+            << u"cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"_s;
     }
     void sha256()
     {
@@ -67,27 +69,34 @@ private slots:
         QTest::addColumn<QByteArray>("data");
         QTest::addColumn<QByteArray>("mac");
         // RFC 4231 §4.2-4.8. Case 5 lists the output truncated to 128 bits; compared as a prefix.
-        QTest::newRow("4231-1") << repeated('\x0b', 20) << "Hi There"_ba
-                                << hex("b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
-        QTest::newRow("4231-2") << "Jefe"_ba << "what do ya want for nothing?"_ba
-                                << hex("5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
-        QTest::newRow("4231-3") << repeated('\xaa', 20) << repeated('\xdd', 50)
-                                << hex("773ea91e36800e46854db8ebd09181a72959098b3ef8c122d9635514ced565fe");
-        QTest::newRow("4231-4") << rangeBytes(1, 25) << repeated('\xcd', 50)
-                                << hex("82558a389a443c0ea4cc819899f2083a85f0faa3e578f8077a2e3ff46729665b");
+        QTest::newRow("4231-1")
+            << repeated('\x0b', 20) << "Hi There"_ba
+            << hex("b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+        QTest::newRow("4231-2")
+            << "Jefe"_ba
+            << "what do ya want for nothing?"_ba
+            << hex("5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+        QTest::newRow("4231-3")
+            << repeated('\xaa', 20) << repeated('\xdd', 50)
+            << hex("773ea91e36800e46854db8ebd09181a72959098b3ef8c122d9635514ced565fe");
+        QTest::newRow("4231-4")
+            << rangeBytes(1, 25) << repeated('\xcd', 50)
+            << hex("82558a389a443c0ea4cc819899f2083a85f0faa3e578f8077a2e3ff46729665b");
         QTest::newRow("4231-5") << repeated('\x0c', 20) << "Test With Truncation"_ba
                                 << hex("a3b6167473100ee06e0c796c2955552b");
-        QTest::newRow("4231-6") << repeated('\xaa', 131)
-                                << "Test Using Larger Than Block-Size Key - Hash Key First"_ba
-                                << hex("60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+        QTest::newRow("4231-6")
+            << repeated('\xaa', 131) << "Test Using Larger Than Block-Size Key - Hash Key First"_ba
+            << hex("60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
         QTest::newRow("4231-7")
             << repeated('\xaa', 131)
-            << "This is a test using a larger than block-size key and a larger than block-size data. "
+            << "This is a test using a larger than block-size key and a larger than block-size "
+               "data. "
                "The key needs to be hashed before being used by the HMAC algorithm."_ba
             << hex("9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2");
         // Not in the RFC: the empty key is legal HMAC and must not trip OpenSSL.
-        QTest::newRow("empty key") << QByteArray() << QByteArray()
-                                   << hex("b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad");
+        QTest::newRow("empty key")
+            << QByteArray() << QByteArray()
+            << hex("b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad");
     }
     void hmacSha256()
     {
@@ -107,7 +116,8 @@ private slots:
         // RFC 2202 §3 (cases 1-7).
         QTest::newRow("2202-1") << repeated('\x0b', 20) << "Hi There"_ba
                                 << hex("b617318655057264e28bc0b6fb378c8ef146be00");
-        QTest::newRow("2202-2") << "Jefe"_ba << "what do ya want for nothing?"_ba
+        QTest::newRow("2202-2") << "Jefe"_ba
+                                << "what do ya want for nothing?"_ba
                                 << hex("effcdf6ae5eb2fa2d27416d5f184df9c259a7c79");
         QTest::newRow("2202-3") << repeated('\xaa', 20) << repeated('\xdd', 50)
                                 << hex("125d7342b9ac11cd91a39af48aa17b4f63f175d3");
@@ -118,9 +128,10 @@ private slots:
         QTest::newRow("2202-6") << repeated('\xaa', 80)
                                 << "Test Using Larger Than Block-Size Key - Hash Key First"_ba
                                 << hex("aa4ae5e15272d00e95705637ce8a3b55ed402112");
-        QTest::newRow("2202-7") << repeated('\xaa', 80)
-                                << "Test Using Larger Than Block-Size Key and Larger Than One Block-Size Data"_ba
-                                << hex("e8e99d0f45237d786d6bbaa7965c7808bbff1a91");
+        QTest::newRow("2202-7")
+            << repeated('\xaa', 80)
+            << "Test Using Larger Than Block-Size Key and Larger Than One Block-Size Data"_ba
+            << hex("e8e99d0f45237d786d6bbaa7965c7808bbff1a91");
     }
     void hmacSha1()
     {
@@ -136,12 +147,18 @@ private slots:
         QTest::addColumn<QByteArray>("encoded");
         // RFC 4648 §10 (padding omitted, as §3.2 allows and JOSE requires).
         QTest::newRow("empty") << QByteArray() << QByteArray();
-        QTest::newRow("f") << "f"_ba << "Zg"_ba;
-        QTest::newRow("fo") << "fo"_ba << "Zm8"_ba;
-        QTest::newRow("foo") << "foo"_ba << "Zm9v"_ba;
-        QTest::newRow("foob") << "foob"_ba << "Zm9vYg"_ba;
-        QTest::newRow("fooba") << "fooba"_ba << "Zm9vYmE"_ba;
-        QTest::newRow("foobar") << "foobar"_ba << "Zm9vYmFy"_ba;
+        QTest::newRow("f") << "f"_ba
+                           << "Zg"_ba;
+        QTest::newRow("fo") << "fo"_ba
+                            << "Zm8"_ba;
+        QTest::newRow("foo") << "foo"_ba
+                             << "Zm9v"_ba;
+        QTest::newRow("foob") << "foob"_ba
+                              << "Zm9vYg"_ba;
+        QTest::newRow("fooba") << "fooba"_ba
+                               << "Zm9vYmE"_ba;
+        QTest::newRow("foobar") << "foobar"_ba
+                                << "Zm9vYmFy"_ba;
         // The two characters that differ from base64 (§5: '-' for '+', '_' for '/').
         QTest::newRow("url alphabet") << hex("fbff") << "-_8"_ba;
         QTest::newRow("all 62") << hex("fbefbe") << "----"_ba;
@@ -175,8 +192,8 @@ private slots:
         QTest::newRow("dot") << u"Zm9v.YmFy"_s;
         QTest::newRow("length 4k+1") << u"Zm9vY"_s;
         QTest::newRow("one char") << u"Z"_s;
-        QTest::newRow("trailing bits 2") << u"Zh"_s;   // 'h' sets a bit beyond the one byte
-        QTest::newRow("trailing bits 3") << u"Zm9"_s;  // '9' = 111101: low two bits non-zero
+        QTest::newRow("trailing bits 2") << u"Zh"_s;  // 'h' sets a bit beyond the one byte
+        QTest::newRow("trailing bits 3") << u"Zm9"_s; // '9' = 111101: low two bits non-zero
         QTest::newRow("non-ASCII") << u"Zm9v\u00e4"_s;
         QTest::newRow("NUL") << QString(u"Zm9v\0AAA"_s);
     }
@@ -215,13 +232,15 @@ private slots:
         // (AES-256, 96-bit IV), also used by NIST's GCM validation.
         QTest::newRow("gcm-13") << QByteArray(32, '\0') << QByteArray(12, '\0') << QByteArray()
                                 << QByteArray() << hex("530f8afbc74536b9a963b4f1c4cb738b");
-        QTest::newRow("gcm-14") << QByteArray(32, '\0') << QByteArray(12, '\0') << QByteArray(16, '\0')
-                                << QByteArray()
-                                << hex("cea7403d4d606b6e074ec5d3baf39d18d0d1c8a799996bf0265b98b5d48ab919");
-        const QByteArray p15 = hex("d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a72"
-                                   "1c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b391aafd255");
-        const QByteArray c15 = hex("522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa"
-                                   "8cb08e48590dbb3da7b08b1056828838c5f61e6393ba7a0abcc9f662898015ad");
+        QTest::newRow("gcm-14")
+            << QByteArray(32, '\0') << QByteArray(12, '\0') << QByteArray(16, '\0') << QByteArray()
+            << hex("cea7403d4d606b6e074ec5d3baf39d18d0d1c8a799996bf0265b98b5d48ab919");
+        const QByteArray p15 =
+            hex("d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a72"
+                "1c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b391aafd255");
+        const QByteArray c15 =
+            hex("522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa"
+                "8cb08e48590dbb3da7b08b1056828838c5f61e6393ba7a0abcc9f662898015ad");
         QTest::newRow("gcm-15") << kGcmKey << hex("cafebabefacedbaddecaf888") << p15 << QByteArray()
                                 << c15 + hex("b094dac5d93471bdec1a502270e3cc6c");
         QTest::newRow("gcm-16") << kGcmKey << hex("cafebabefacedbaddecaf888") << p15.left(60)
@@ -306,12 +325,12 @@ private slots:
         };
 
         QVERIFY(refused(Crypto::aesGcmDecrypt(Crypto::randomBytes(32), sealed, aad))); // wrong key
-        QVERIFY(refused(Crypto::aesGcmDecrypt(key, sealed, "totp:user-2"_ba)));         // wrong AAD
-        QVERIFY(refused(Crypto::aesGcmDecrypt(key, sealed, QByteArray())));             // AAD missing
-        for (qsizetype length = 0; length < sealed.size(); ++length)                    // truncated
+        QVERIFY(refused(Crypto::aesGcmDecrypt(key, sealed, "totp:user-2"_ba)));        // wrong AAD
+        QVERIFY(refused(Crypto::aesGcmDecrypt(key, sealed, QByteArray()))); // AAD missing
+        for (qsizetype length = 0; length < sealed.size(); ++length)        // truncated
             QVERIFY2(refused(Crypto::aesGcmDecrypt(key, sealed.left(length), aad)),
                      qPrintable(QString::number(length)));
-        QVERIFY(refused(Crypto::aesGcmDecrypt(key, sealed + "x"_ba, aad)));            // extended
+        QVERIFY(refused(Crypto::aesGcmDecrypt(key, sealed + "x"_ba, aad))); // extended
         QByteArray otherVersion = sealed;
         otherVersion[0] = '\x02';
         QVERIFY(refused(Crypto::aesGcmDecrypt(key, otherVersion, aad)));

@@ -15,7 +15,6 @@
 #include <QMap>
 #include <QSet>
 #include <QTest>
-
 #include <atomic>
 #include <thread>
 #include <vector>
@@ -123,7 +122,8 @@ private:
     QJsonArray m_jwks{m_key.publicJwk()};
 
 private slots:
-    // --- Jwt --------------------------------------------------------------------------------------
+    // --- Jwt
+    // --------------------------------------------------------------------------------------
     void roundTrip()
     {
         const QJsonObject claims = claimsAt(kNow);
@@ -147,7 +147,9 @@ private slots:
                               EcSigningKey::generate()->publicJwk()};
         QVERIFY(Jwt::verify(token, many, at(kNow)).ok());
         // Real clock when none is injected.
-        QVERIFY(Jwt::verify(Jwt::signEs256(claimsAt(QDateTime::currentSecsSinceEpoch()), m_key), m_jwks).ok());
+        QVERIFY(
+            Jwt::verify(Jwt::signEs256(claimsAt(QDateTime::currentSecsSinceEpoch()), m_key), m_jwks)
+                .ok());
     }
 
     void malformed_data()
@@ -166,7 +168,8 @@ private slots:
         QTest::newRow("header not JSON") << b64("alg=ES256"_ba) + u'.' + payload + u'.' + signature;
         QTest::newRow("header array") << b64("[\"ES256\"]"_ba) + u'.' + payload + u'.' + signature;
         QTest::newRow("empty header") << u'.' + payload + u'.' + signature;
-        QTest::newRow("no alg") << b64Json({{u"kid"_s, m_key.kid()}}) + u'.' + payload + u'.' + signature;
+        QTest::newRow("no alg") << b64Json({{u"kid"_s, m_key.kid()}}) + u'.' + payload + u'.' +
+                                       signature;
         QTest::newRow("alg number") << b64Json({{u"alg"_s, 256}, {u"kid"_s, m_key.kid()}}) + u'.' +
                                            payload + u'.' + signature;
         QJsonObject critical = es256Header(m_key);
@@ -220,7 +223,8 @@ private slots:
     void algorithmsRefused()
     {
         QFETCH(QString, token);
-        QCOMPARE(errorOf(Jwt::verify(token, m_jwks, at(kNow))), QString(Jwt::kAlgorithmUnsupported));
+        QCOMPARE(errorOf(Jwt::verify(token, m_jwks, at(kNow))),
+                 QString(Jwt::kAlgorithmUnsupported));
     }
 
     void unknownKey()
@@ -232,7 +236,8 @@ private slots:
         const QString payload = b64Json(claimsAt(kNow));
         const QString noKid = handMade(b64Json({{u"alg"_s, u"ES256"_s}}), payload, m_key);
         QCOMPARE(errorOf(Jwt::verify(noKid, m_jwks, at(kNow))), QString(Jwt::kKeyUnknown));
-        const QString numericKid = handMade(b64Json({{u"alg"_s, u"ES256"_s}, {u"kid"_s, 1}}), payload, m_key);
+        const QString numericKid =
+            handMade(b64Json({{u"alg"_s, u"ES256"_s}, {u"kid"_s, 1}}), payload, m_key);
         QCOMPARE(errorOf(Jwt::verify(numericKid, m_jwks, at(kNow))), QString(Jwt::kKeyUnknown));
     }
 
@@ -251,16 +256,19 @@ private slots:
         for (int index : {0, 31, 32, 63}) {
             QByteArray changed = signature;
             changed[index] = static_cast<char>(changed.at(index) ^ 0x01);
-            QTest::addRow("signature byte %d", index) << parts.at(0) + u'.' + parts.at(1) + u'.' + b64(changed);
+            QTest::addRow("signature byte %d", index)
+                << parts.at(0) + u'.' + parts.at(1) + u'.' + b64(changed);
         }
-        QTest::newRow("signature short") << parts.at(0) + u'.' + parts.at(1) + u'.' + b64(signature.left(48));
+        QTest::newRow("signature short")
+            << parts.at(0) + u'.' + parts.at(1) + u'.' + b64(signature.left(48));
         QTest::newRow("signature empty") << parts.at(0) + u'.' + parts.at(1) + u'.';
         // Another key's signature under our kid.
         const auto other = EcSigningKey::generate();
         QTest::newRow("other key") << handMade(parts.at(0), parts.at(1), *other);
         // The payload of one of our tokens under the signature of another.
         const QString second = Jwt::signEs256(claimsAt(kNow + 1), m_key);
-        QTest::newRow("spliced") << parts.at(0) + u'.' + parts.at(1) + u'.' + second.section(u'.', 2);
+        QTest::newRow("spliced") << parts.at(0) + u'.' + parts.at(1) + u'.' +
+                                        second.section(u'.', 2);
     }
     void tampered()
     {
@@ -273,24 +281,28 @@ private slots:
         QTest::addColumn<QJsonObject>("claims");
         QTest::addColumn<qint64>("now");
         QTest::addColumn<qint64>("leeway");
-        QTest::addColumn<QString>("expected"); // empty: accepted
+        QTest::addColumn<QString>("expected");     // empty: accepted
         const QJsonObject c = claimsAt(kNow, 900); // iat kNow, exp kNow + 900
         QTest::newRow("fresh") << c << kNow << qint64(30) << QString();
         QTest::newRow("just before exp") << c << kNow + 899 << qint64(0) << QString();
-        QTest::newRow("at exp, no leeway") << c << kNow + 900 << qint64(0) << QString(Jwt::kExpired);
+        QTest::newRow("at exp, no leeway")
+            << c << kNow + 900 << qint64(0) << QString(Jwt::kExpired);
         QTest::newRow("in leeway") << c << kNow + 929 << qint64(30) << QString();
         QTest::newRow("leeway over") << c << kNow + 930 << qint64(30) << QString(Jwt::kExpired);
         QTest::newRow("long expired") << c << kNow + 86400 << qint64(30) << QString(Jwt::kExpired);
         QTest::newRow("iat in leeway") << c << kNow - 30 << qint64(30) << QString();
-        QTest::newRow("iat in future") << c << kNow - 31 << qint64(30) << QString(Jwt::kNotYetValid);
+        QTest::newRow("iat in future")
+            << c << kNow - 31 << qint64(30) << QString(Jwt::kNotYetValid);
         QJsonObject withNbf = c;
         withNbf.insert(u"nbf"_s, kNow + 100);
         QTest::newRow("nbf in leeway") << withNbf << kNow + 70 << qint64(30) << QString();
-        QTest::newRow("before nbf") << withNbf << kNow + 69 << qint64(30) << QString(Jwt::kNotYetValid);
+        QTest::newRow("before nbf")
+            << withNbf << kNow + 69 << qint64(30) << QString(Jwt::kNotYetValid);
         QJsonObject fractional = c;
         fractional.insert(u"exp"_s, double(kNow) + 0.5);
         QTest::newRow("fractional exp") << fractional << kNow << qint64(0) << QString();
-        QTest::newRow("fractional exp over") << fractional << kNow + 1 << qint64(0) << QString(Jwt::kExpired);
+        QTest::newRow("fractional exp over")
+            << fractional << kNow + 1 << qint64(0) << QString(Jwt::kExpired);
     }
     void timeRules()
     {
@@ -321,17 +333,20 @@ private slots:
         const QJsonValue missing(QJsonValue::Undefined);
         const QJsonValue issuer(u"https://id.example.org"_s);
         QTest::newRow("match") << issuer << QJsonValue(u"gatehouse"_s) << QString();
-        QTest::newRow("aud in array") << issuer << QJsonValue(QJsonArray{u"wiki"_s, u"gatehouse"_s}) << QString();
+        QTest::newRow("aud in array")
+            << issuer << QJsonValue(QJsonArray{u"wiki"_s, u"gatehouse"_s}) << QString();
         QTest::newRow("aud not in array") << issuer << QJsonValue(QJsonArray{u"wiki"_s, u"gate"_s})
                                           << QString(Jwt::kAudienceInvalid);
-        QTest::newRow("aud other") << issuer << QJsonValue(u"Gatehouse"_s) << QString(Jwt::kAudienceInvalid);
+        QTest::newRow("aud other")
+            << issuer << QJsonValue(u"Gatehouse"_s) << QString(Jwt::kAudienceInvalid);
         QTest::newRow("aud missing") << issuer << missing << QString(Jwt::kAudienceInvalid);
         QTest::newRow("aud number") << issuer << QJsonValue(1) << QString(Jwt::kAudienceInvalid);
-        QTest::newRow("iss other") << QJsonValue(u"https://evil.example"_s) << QJsonValue(u"gatehouse"_s)
-                                   << QString(Jwt::kIssuerInvalid);
-        QTest::newRow("iss prefix") << QJsonValue(u"https://id.example.org/x"_s) << QJsonValue(u"gatehouse"_s)
-                                    << QString(Jwt::kIssuerInvalid);
-        QTest::newRow("iss missing") << missing << QJsonValue(u"gatehouse"_s) << QString(Jwt::kIssuerInvalid);
+        QTest::newRow("iss other") << QJsonValue(u"https://evil.example"_s)
+                                   << QJsonValue(u"gatehouse"_s) << QString(Jwt::kIssuerInvalid);
+        QTest::newRow("iss prefix") << QJsonValue(u"https://id.example.org/x"_s)
+                                    << QJsonValue(u"gatehouse"_s) << QString(Jwt::kIssuerInvalid);
+        QTest::newRow("iss missing")
+            << missing << QJsonValue(u"gatehouse"_s) << QString(Jwt::kIssuerInvalid);
         QTest::newRow("iss array") << QJsonValue(QJsonArray{issuer}) << QJsonValue(u"gatehouse"_s)
                                    << QString(Jwt::kIssuerInvalid);
     }
@@ -357,7 +372,8 @@ private slots:
         QVERIFY(Jwt::verify(token, m_jwks, at(kNow)).ok());
     }
 
-    // --- JwtKeyRing -------------------------------------------------------------------------------
+    // --- JwtKeyRing
+    // -------------------------------------------------------------------------------
     void keyRingFirstStartThenLoad()
     {
         MemorySecretStore store;
@@ -369,14 +385,16 @@ private slots:
         QVERIFY(store.values.contains(u"jwt-key-1"_s));
         const QString kid = ring.current()->kid();
         QCOMPARE(EcSigningKey::fromPkcs8Der(store.values.value(u"jwt-key-1"_s))->kid(), kid);
-        const QJsonObject index = QJsonDocument::fromJson(store.values.value(u"jwt-keys"_s)).object();
+        const QJsonObject index =
+            QJsonDocument::fromJson(store.values.value(u"jwt-keys"_s)).object();
         QCOMPARE(index.value(u"version"_s).toInt(), 1);
         const QJsonObject entry = index.value(u"keys"_s).toArray().at(0).toObject();
         QCOMPARE(entry.value(u"kid"_s).toString(), kid);
         QCOMPARE(entry.value(u"secretName"_s).toString(), u"jwt-key-1"_s);
         QCOMPARE(entry.value(u"createdAt"_s).toInteger(), kNow);
         QVERIFY(entry.value(u"retiredAt"_s).isNull());
-        QCOMPARE(ring.jwksDocument(kNow).value(u"keys"_s).toArray(), QJsonArray{ring.current()->publicJwk()});
+        QCOMPARE(ring.jwksDocument(kNow).value(u"keys"_s).toArray(),
+                 QJsonArray{ring.current()->publicJwk()});
 
         const QString token = Jwt::signEs256(claimsAt(kNow), *ring.current());
         JwtKeyRing second(store, kRetain);
@@ -445,9 +463,11 @@ private slots:
         QTest::newRow("index version") << u"jwt-keys"_s << R"({"version":9,"keys":[]})"_ba;
         QTest::newRow("index empty") << u"jwt-keys"_s << R"({"version":1,"keys":[]})"_ba;
         QTest::newRow("index bad name")
-            << u"jwt-keys"_s << R"({"version":1,"keys":[{"kid":"k","secretName":"other","createdAt":1,"retiredAt":null}]})"_ba;
+            << u"jwt-keys"_s
+            << R"({"version":1,"keys":[{"kid":"k","secretName":"other","createdAt":1,"retiredAt":null}]})"_ba;
         QTest::newRow("index no current")
-            << u"jwt-keys"_s << R"({"version":1,"keys":[{"kid":"k","secretName":"jwt-key-1","createdAt":1,"retiredAt":2}]})"_ba;
+            << u"jwt-keys"_s
+            << R"({"version":1,"keys":[{"kid":"k","secretName":"jwt-key-1","createdAt":1,"retiredAt":2}]})"_ba;
         QTest::newRow("key garbage") << u"jwt-key-1"_s << "not a key"_ba;
         QTest::newRow("key missing") << u"jwt-key-1"_s << QByteArray();
         QTest::newRow("key swapped") << u"jwt-key-1"_s << EcSigningKey::generate()->toPkcs8Der();
@@ -577,8 +597,9 @@ private slots:
             // PKCS#8 of a P-256 key holds the private scalar at bytes 36..67; look for a piece
             // of it in every encoding a log line could carry.
             const QByteArray scalar = it.value().mid(36, 32);
-            const QStringList forms{QString::fromLatin1(scalar.toHex()), QString::fromLatin1(scalar.toBase64()),
-                                    b64(scalar), QString::fromLatin1(it.value().toBase64().left(60))};
+            const QStringList forms{QString::fromLatin1(scalar.toHex()),
+                                    QString::fromLatin1(scalar.toBase64()), b64(scalar),
+                                    QString::fromLatin1(it.value().toBase64().left(60))};
             for (const QString &line : std::as_const(lines)) {
                 for (const QString &form : forms)
                     QVERIFY(!line.contains(form.mid(4, 24)));

@@ -20,7 +20,7 @@
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
-
+#include <memory>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
@@ -28,8 +28,6 @@
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
 #include <openssl/x509.h>
-
-#include <memory>
 
 using namespace Qt::StringLiterals;
 
@@ -68,8 +66,7 @@ struct Free
     void operator()(ECDSA_SIG *p) const { ECDSA_SIG_free(p); }
     void operator()(OSSL_ENCODER_CTX *p) const { OSSL_ENCODER_CTX_free(p); }
 };
-template <typename T>
-using Owned = std::unique_ptr<T, Free>;
+template <typename T> using Owned = std::unique_ptr<T, Free>;
 
 QString b64(const QByteArray &bytes)
 {
@@ -163,7 +160,8 @@ bool digestVerify(EVP_PKEY *key, const QByteArray &data, const QByteArray &derSi
 {
     Owned<EVP_MD_CTX> ctx(EVP_MD_CTX_new());
     return ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key) == 1 &&
-           EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char *>(derSignature.constData()),
+           EVP_DigestVerify(ctx.get(),
+                            reinterpret_cast<const unsigned char *>(derSignature.constData()),
                             static_cast<size_t>(derSignature.size()),
                             reinterpret_cast<const unsigned char *>(data.constData()),
                             static_cast<size_t>(data.size())) == 1;
@@ -226,10 +224,12 @@ private:
         if (parts.size() != 3)
             return {};
         const QJsonObject header = QJsonDocument::fromJson(fromB64Url(parts.at(0))).object();
-        const QJsonArray keys = QJsonDocument::fromJson(jwksText).object().value(u"keys"_s).toArray();
+        const QJsonArray keys =
+            QJsonDocument::fromJson(jwksText).object().value(u"keys"_s).toArray();
         for (const QJsonValue &key : keys) {
             if (key.toObject().value(u"kid"_s) == header.value(u"kid"_s))
-                return {key.toObject(), (parts.at(0) + u'.' + parts.at(1)).toLatin1(), fromB64Url(parts.at(2))};
+                return {key.toObject(), (parts.at(0) + u'.' + parts.at(1)).toLatin1(),
+                        fromB64Url(parts.at(2))};
         }
         return {};
     }
@@ -244,10 +244,12 @@ private slots:
     {
         QVERIFY(m_ring.open(1'700'000'000).ok());
         QVERIFY(m_ring.rotate(1'700'000'100).ok()); // two keys served: the kid must pick
-        m_jwksText = QJsonDocument(m_ring.jwksDocument(1'700'000'200)).toJson(QJsonDocument::Compact);
+        m_jwksText =
+            QJsonDocument(m_ring.jwksDocument(1'700'000'200)).toJson(QJsonDocument::Compact);
     }
 
-    // --- EcSigningKey on its own ---------------------------------------------------------------------------
+    // --- EcSigningKey on its own
+    // ---------------------------------------------------------------------------
     void publicJwkAndKid()
     {
         const QJsonObject jwk = m_key.publicJwk();
@@ -265,9 +267,10 @@ private slots:
         QCOMPARE(*x, m_key.x());
 
         // kid = RFC 7638 thumbprint, recomputed here from the JWK text alone (OpenSSL SHA-256).
-        const QByteArray canonical = u"{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"%1\",\"y\":\"%2\"}"_s
-                                         .arg(jwk.value(u"x"_s).toString(), jwk.value(u"y"_s).toString())
-                                         .toUtf8();
+        const QByteArray canonical =
+            u"{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"%1\",\"y\":\"%2\"}"_s
+                .arg(jwk.value(u"x"_s).toString(), jwk.value(u"y"_s).toString())
+                .toUtf8();
         unsigned char digest[32] = {};
         unsigned int digestLength = 0;
         QVERIFY(EVP_Digest(canonical.constData(), static_cast<size_t>(canonical.size()), digest,
@@ -335,7 +338,8 @@ private slots:
         QVERIFY(!EcSigningKey::verifyEs256(m_key.publicJwk(), "payload"_ba, QByteArray(64, '\0')));
         QVERIFY(!EcSigningKey::verifyEs256(m_key.publicJwk(), "payload"_ba,
                                            signature.mid(32) + signature.left(32))); // s||r
-        QVERIFY(!EcSigningKey::verifyEs256(EcSigningKey::generate()->publicJwk(), "payload"_ba, signature));
+        QVERIFY(!EcSigningKey::verifyEs256(EcSigningKey::generate()->publicJwk(), "payload"_ba,
+                                           signature));
     }
 
     void verifyRefusesOddJwks_data()
@@ -367,8 +371,10 @@ private slots:
     {
         // Many tokens, so r or s with leading zero bytes (padding in r||s) come up too.
         for (int i = 0; i < 200; ++i) {
-            const QJsonObject claims{{u"sub"_s, u"user-%1"_s.arg(i)}, {u"iat"_s, 1'700'000'200},
-                                     {u"exp"_s, 1'700'001'100}, {u"aud"_s, u"gatehouse"_s}};
+            const QJsonObject claims{{u"sub"_s, u"user-%1"_s.arg(i)},
+                                     {u"iat"_s, 1'700'000'200},
+                                     {u"exp"_s, 1'700'001'100},
+                                     {u"aud"_s, u"gatehouse"_s}};
             const QString token = Jwt::signEs256(claims, *m_ring.current());
             const Parsed parsed = parse(token, m_jwksText);
             QCOMPARE(parsed.signature.size(), 64);
@@ -409,7 +415,8 @@ private slots:
         QVERIFY(writeFile(dir.filePath(u"data.txt"_s), parsed.signingInput));
         QVERIFY(writeFile(dir.filePath(u"other.txt"_s), parsed.signingInput + "x"_ba));
 
-        const QStringList args{u"dgst"_s, u"-sha256"_s, u"-verify"_s, dir.filePath(u"pub.pem"_s),
+        const QStringList args{u"dgst"_s,       u"-sha256"_s,
+                               u"-verify"_s,    dir.filePath(u"pub.pem"_s),
                                u"-signature"_s, dir.filePath(u"sig.der"_s)};
         const Cli good = runOpenssl(args + QStringList{dir.filePath(u"data.txt"_s)});
         QCOMPARE(good.output, "Verified OK"_ba);
@@ -431,8 +438,8 @@ private slots:
                              u"ec_paramgen_curve:P-256"_s, u"-out"_s, keyPem})
                      .exitCode,
                  0);
-        QCOMPARE(runOpenssl({u"pkcs8"_s, u"-topk8"_s, u"-nocrypt"_s, u"-in"_s, keyPem, u"-outform"_s,
-                             u"DER"_s, u"-out"_s, keyDer})
+        QCOMPARE(runOpenssl({u"pkcs8"_s, u"-topk8"_s, u"-nocrypt"_s, u"-in"_s, keyPem,
+                             u"-outform"_s, u"DER"_s, u"-out"_s, keyDer})
                      .exitCode,
                  0);
         QFile derFile(keyDer);
@@ -452,9 +459,11 @@ private slots:
 
         // A JWT whose signature the openssl tool made verifies with our code.
         const QString signingInput =
-            QString::fromLatin1(Crypto::base64UrlEncode(QJsonDocument(QJsonObject{
-                {u"alg"_s, u"ES256"_s}, {u"kid"_s, key->kid()}}).toJson(QJsonDocument::Compact))) +
-            u'.' + QString::fromLatin1(Crypto::base64UrlEncode(R"({"sub":"cli","exp":1700001100})"_ba));
+            QString::fromLatin1(Crypto::base64UrlEncode(
+                QJsonDocument(QJsonObject{{u"alg"_s, u"ES256"_s}, {u"kid"_s, key->kid()}})
+                    .toJson(QJsonDocument::Compact))) +
+            u'.' +
+            QString::fromLatin1(Crypto::base64UrlEncode(R"({"sub":"cli","exp":1700001100})"_ba));
         QVERIFY(writeFile(dir.filePath(u"input.txt"_s), signingInput.toLatin1()));
         const QString sigDer = dir.filePath(u"sig.der"_s);
         QCOMPARE(runOpenssl({u"dgst"_s, u"-sha256"_s, u"-sign"_s, keyPem, u"-out"_s, sigDer,
@@ -466,7 +475,8 @@ private slots:
         const QByteArray jose = derToJose(sigFile.readAll());
         QCOMPARE(jose.size(), 64);
         QVERIFY(EcSigningKey::verifyEs256(key->publicJwk(), signingInput.toLatin1(), jose));
-        const QString token = signingInput + u'.' + QString::fromLatin1(Crypto::base64UrlEncode(jose));
+        const QString token =
+            signingInput + u'.' + QString::fromLatin1(Crypto::base64UrlEncode(jose));
         Jwt::VerifyOptions options;
         options.nowSeconds = [] { return qint64(1'700'000'000); };
         const auto verified = Jwt::verify(token, QJsonArray{key->publicJwk()}, options);
@@ -484,7 +494,8 @@ private slots:
         QTest::newRow("P-384 PKCS#8") << privateKeyDer(p384.get(), "PrivateKeyInfo");
         QTest::newRow("Ed25519 PKCS#8") << privateKeyDer(ed25519.get(), "PrivateKeyInfo");
         QTest::newRow("P-256 SEC1, not PKCS#8") << privateKeyDer(p256.get(), "type-specific");
-        QTest::newRow("P-256 public key only") << spkiDer(QByteArray(32, '\1'), QByteArray(32, '\2'));
+        QTest::newRow("P-256 public key only")
+            << spkiDer(QByteArray(32, '\1'), QByteArray(32, '\2'));
     }
     void otherKeysRefused()
     {
@@ -508,8 +519,9 @@ private slots:
         QCOMPARE(parsed.exitCode, 0);
         QVERIFY(parsed.output.contains(":id-ecPublicKey"));
         QVERIFY(parsed.output.contains(":prime256v1"));
-        const Cli pkcs8 = runOpenssl({u"pkcs8"_s, u"-nocrypt"_s, u"-inform"_s, u"DER"_s, u"-in"_s, path,
-                                      u"-outform"_s, u"DER"_s, u"-out"_s, dir.filePath(u"again.der"_s)});
+        const Cli pkcs8 =
+            runOpenssl({u"pkcs8"_s, u"-nocrypt"_s, u"-inform"_s, u"DER"_s, u"-in"_s, path,
+                        u"-outform"_s, u"DER"_s, u"-out"_s, dir.filePath(u"again.der"_s)});
         QCOMPARE(pkcs8.exitCode, 0);
     }
 };

@@ -1,0 +1,266 @@
+#include "SessionService.h"
+
+#include "models/common/Log.h"
+#include "models/database/PreparedStatements.h"
+#include "models/sessions/SessionRepository.h"
+#include "server/crypto/Crypto.h"
+#include "server/device/GeoLocator.h"
+#include "server/device/UserAgentParser.h"
+#include "server/events/EventPublisher.h"
+
+namespace {
+Error invalidSession()
+{
+    return makeError(QStringLiteral("SESSION_INVALID"),
+                     QStringLiteral("the session is missing, invalid, expired or revoked"));
+}
+
+CachedSession cachedFrom(const Session &session, const User &user)
+{
+    CachedSession cached;
+    cached.userId = user.id;
+    cached.role = user.role;
+    cached.status = user.status;
+    cached.email = user.email;
+    cached.expiresAt = session.expiresAt;
+    cached.lastActivityAt = session.lastActivityAt;
+    return cached;
+}
+} // namespace
+
+SessionService::SessionService(SessionSettings settings, Dependencies dependencies)
+    : m_settings(settings),
+      m_deps(std::move(dependencies)),
+      m_cache(m_deps.redis, settings.cacheTtlSeconds)
+{
+}
+
+bool SessionService::isWellFormedToken(QStringView token)
+{
+    if (token.size() != 43)
+        return false;
+    for (QChar c : token) {
+        const char16_t u = c.unicode();
+        const bool ok = (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9') ||
+                        u == '-' || u == '_';
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+QString SessionService::idForToken(const QString &token)
+{
+    return Crypto::sha256Hex(token.toLatin1());
+}
+
+template <typename T>
+Result<T> SessionService::withRepository(const std::function<Result<T>(SessionRepository &)> &work)
+{
+    auto statements = m_deps.statements();
+    if (!statements)
+        return statements.error();
+    SessionRepository repository(**statements);
+    Result<T> result = work(repository);
+    if (!result && result.error().code == QLatin1String("DATABASE_UNAVAILABLE") && m_deps.resetDatabase)
+        m_deps.resetDatabase();
+    return result;
+}
+
+bool SessionService::expired(const QDateTime &expiresAt, const QDateTime &lastActivityAt,
+                             const QDateTime &now) const
+{
+    return now >= expiresAt || lastActivityAt.secsTo(now) >= m_settings.idleTimeoutSeconds;
+}
+
+void SessionService::create(const User &user, const QString &userAgent, const QHostAddress &client,
+                            std::function<void(Result<Created>)> done)
+{
+    const QDateTime now = m_deps.clock();
+    Created created;
+    created.token = QString::fromLatin1(Crypto::base64UrlEncode(Crypto::randomBytes(32)));
+    Session &s = created.session;
+    s.id = idForToken(created.token);
+    s.userId = user.id;
+    s.userAgent = userAgent.left(4096);
+    s.ip = client.toString();
+    if (m_deps.userAgents) {
+        const ParsedUserAgent parsed = m_deps.userAgents->parse(userAgent);
+        s.browser = parsed.browserLabel();
+        s.os = parsed.osLabel();
+        s.device = parsed.deviceLabel();
+    }
+    if (m_deps.geo) {
+        const GeoLocation location = m_deps.geo->locate(client);
+        s.country = location.country;
+        s.city = location.city;
+        s.timezone = location.timezone;
+    }
+    s.createdAt = now;
+    s.expiresAt = now.addSecs(m_settings.lifetimeSeconds);
+    s.lastActivityAt = now;
+
+    auto inserted = withRepository<bool>([&](SessionRepository &repository) -> Result<bool> {
+        Status status = repository.create(s);
+        if (!status)
+            return status.error();
+        return true;
+    });
+    if (!inserted) {
+        done(inserted.error());
+        return;
+    }
+    if (m_deps.events)
+        m_deps.events->publish({QStringLiteral("session:created"), user.id, s.id, user.id, {}});
+    // Answer once the cache holds it, so the very next check is a hit.
+    m_cache.store(s.id, cachedFrom(s, user),
+                  [done = std::move(done), created = std::move(created)](bool) mutable {
+                      done(std::move(created));
+                  });
+}
+
+void SessionService::check(const QString &token, std::function<void(Result<Checked>)> done)
+{
+    if (!isWellFormedToken(token)) {
+        done(invalidSession()); // no Redis, no SQL for garbage
+        return;
+    }
+    const QString id = idForToken(token);
+    m_cache.lookup(id, [this, id, done = std::move(done)](const SessionCache::Lookup &lookup) mutable {
+        if (lookup.outcome != SessionCache::Outcome::Hit) {
+            checkInDatabase(id, lookup.outcome == SessionCache::Outcome::Miss, std::move(done));
+            return;
+        }
+        const QDateTime now = m_deps.clock();
+        const CachedSession &data = lookup.session;
+        if (data.status != QLatin1String("active")) {
+            done(invalidSession());
+            return;
+        }
+        if (expired(data.expiresAt, data.lastActivityAt, now)) {
+            expire(id);
+            done(invalidSession());
+            return;
+        }
+        touchIfDue(id, data, now);
+        done(Checked{id, data});
+    });
+}
+
+void SessionService::checkInDatabase(const QString &id, bool cacheAvailable,
+                                     std::function<void(Result<Checked>)> done)
+{
+    using Found = std::optional<SessionRepository::SessionWithUser>;
+    auto found = withRepository<Found>([&](SessionRepository &r) { return r.findWithUser(id); });
+    if (!found) {
+        done(found.error());
+        return;
+    }
+    if (!found->has_value()) {
+        done(invalidSession());
+        return;
+    }
+    const auto &[session, user] = **found;
+    const QDateTime now = m_deps.clock();
+    if (!session.isActive() || !user.isActive()) {
+        done(invalidSession());
+        return;
+    }
+    if (expired(session.expiresAt, session.lastActivityAt, now)) {
+        expire(id);
+        done(invalidSession());
+        return;
+    }
+    CachedSession data = cachedFrom(session, user);
+    if (cacheAvailable)
+        m_cache.store(id, data);
+    touchIfDue(id, data, now);
+    done(Checked{id, data});
+}
+
+void SessionService::touchIfDue(const QString &id, CachedSession data, const QDateTime &now)
+{
+    if (data.lastActivityAt.secsTo(now) < m_settings.touchIntervalSeconds)
+        return;
+    auto touched = withRepository<bool>(
+        [&](SessionRepository &r) { return r.touch(id, now, m_settings.touchIntervalSeconds); });
+    if (!touched) {
+        Log::warning(QStringLiteral("session.touch_failed"), {{QStringLiteral("error"), touched.error().message}});
+        return;
+    }
+    // Another instance may have written it first: either way the cache learns the new time.
+    data.lastActivityAt = now;
+    m_cache.update(id, data);
+}
+
+void SessionService::expire(const QString &id)
+{
+    (void)withRepository<bool>([&](SessionRepository &r) { return r.markExpired(id); });
+    m_cache.invalidate({id}, false);
+}
+
+void SessionService::revoke(const QString &sessionId, const QString &reason, const QString &by,
+                            const QString &ownerUserId, std::function<void(Result<bool>)> done)
+{
+    const QDateTime now = m_deps.clock();
+    using Revoked = std::optional<Session>;
+    auto revoked = withRepository<Revoked>(
+        [&](SessionRepository &r) { return r.revoke(sessionId, reason, now, ownerUserId); });
+    if (!revoked) {
+        done(revoked.error());
+        return;
+    }
+    if (!revoked->has_value()) {
+        done(false);
+        return;
+    }
+    const QString userId = (*revoked)->userId;
+    // Row first, then the cache, then the event: any instance that hears the event already
+    // refuses the session.
+    m_cache.invalidate({sessionId}, true, [this, sessionId, userId, by, reason, done = std::move(done)](bool) {
+        if (m_deps.events)
+            m_deps.events->publish({QStringLiteral("session:revoked"), userId, sessionId, by, reason});
+        done(true);
+    });
+}
+
+void SessionService::revokeAllForUser(const QString &userId, const QString &exceptSessionId,
+                                      const QString &reason, const QString &by,
+                                      std::function<void(Result<int>)> done)
+{
+    const QDateTime now = m_deps.clock();
+    auto ids = withRepository<QStringList>([&](SessionRepository &r) {
+        return r.revokeAllForUser(userId, exceptSessionId, reason, now);
+    });
+    if (!ids) {
+        done(ids.error());
+        return;
+    }
+    const QStringList revoked = *ids;
+    m_cache.invalidate(revoked, true, [this, revoked, userId, by, reason, done = std::move(done)](bool) {
+        if (m_deps.events)
+            for (const QString &id : revoked)
+                m_deps.events->publish({QStringLiteral("session:revoked"), userId, id, by, reason});
+        done(static_cast<int>(revoked.size()));
+    });
+}
+
+Result<QList<Session>> SessionService::listForUser(const QString &userId)
+{
+    return withRepository<QList<Session>>([&](SessionRepository &r) { return r.listForUser(userId, true); });
+}
+
+void SessionService::sweep(int limit, std::function<void(Result<int>)> done)
+{
+    const QDateTime now = m_deps.clock();
+    auto ids = withRepository<QStringList>(
+        [&](SessionRepository &r) { return r.expireStale(now, m_settings.idleTimeoutSeconds, limit); });
+    if (!ids) {
+        done(ids.error());
+        return;
+    }
+    const int count = static_cast<int>(ids->size());
+    if (count > 0)
+        Log::info(QStringLiteral("session.swept"), {{QStringLiteral("expired"), count}});
+    m_cache.invalidate(*ids, false, [count, done = std::move(done)](bool) { done(count); });
+}
