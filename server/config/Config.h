@@ -4,6 +4,7 @@
 
 #include <QHostAddress>
 #include <QString>
+#include <QStringList>
 
 // The effective, validated configuration of one Gatehouse process. Built by ConfigLoader from
 // built-in defaults < config file < GATEHOUSE_* environment < command-line flags.
@@ -51,6 +52,16 @@ struct Config
     QString geoipCityDatabase;       // "geoip-city-database": City .mmdb, empty = none
     // "geoip-libloc-database": empty = off; the default is GeoLocator::defaultLibLocPath().
     QString geoipLibLocDatabase = QStringLiteral("/var/lib/location/database.db");
+
+    // Sessions and tokens (server/sessions).
+    QString publicUrl;               // "public-url": empty = http://<listen>
+    QStringList origins;             // "origins": empty = the public URL's origin
+    int sessionLifetimeSeconds = 30 * 24 * 3600; // "session-lifetime"
+    int sessionIdleTimeoutSeconds = 7 * 24 * 3600; // "session-idle-timeout"
+    int accessTokenLifetimeSeconds = 300;        // "access-token-lifetime"
+    QString tokenAudience = QStringLiteral("gatehouse"); // "token-audience"
+    QString effectivePublicUrl() const;           // publicUrl, or http://<listen>
+    QStringList effectiveOrigins() const;         // origins, or the public URL's origin
 
     QString secretStore = QStringLiteral("auto"); // "secret-store": auto | keychain | file
     bool benchRoutes = false;        // "bench-routes": on | off

@@ -118,6 +118,23 @@ const Binding kBindings[] = {
      [](const Config &c) { return c.geoipCityDatabase; }},
     {u"geoip-libloc-database", [](Config &c, const Value &v) { c.geoipLibLocDatabase = v.text; },
      [](const Config &c) { return c.geoipLibLocDatabase; }},
+    {u"public-url", [](Config &c, const Value &v) { c.publicUrl = v.text; },
+     [](const Config &c) { return c.publicUrl; }},
+    {u"origins",
+     [](Config &c, const Value &v) {
+         c.origins.clear();
+         for (const QString &origin : v.text.split(u',', Qt::SkipEmptyParts))
+             c.origins.append(origin.trimmed());
+     },
+     [](const Config &c) { return c.origins.join(u','); }},
+    {u"session-lifetime", [](Config &c, const Value &v) { c.sessionLifetimeSeconds = v.number; },
+     [](const Config &c) { return QString::number(c.sessionLifetimeSeconds); }},
+    {u"session-idle-timeout", [](Config &c, const Value &v) { c.sessionIdleTimeoutSeconds = v.number; },
+     [](const Config &c) { return QString::number(c.sessionIdleTimeoutSeconds); }},
+    {u"access-token-lifetime", [](Config &c, const Value &v) { c.accessTokenLifetimeSeconds = v.number; },
+     [](const Config &c) { return QString::number(c.accessTokenLifetimeSeconds); }},
+    {u"token-audience", [](Config &c, const Value &v) { c.tokenAudience = v.text; },
+     [](const Config &c) { return c.tokenAudience; }},
     {u"secret-store", [](Config &c, const Value &v) { c.secretStore = v.text; },
      [](const Config &c) { return c.secretStore; }},
     {u"bench-routes", [](Config &c, const Value &v) { c.benchRoutes = v.text == u"on"; },

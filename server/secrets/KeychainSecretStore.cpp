@@ -162,7 +162,8 @@ QStringList KeychainSecretStore::indexedNames() const
     QFile index(indexPathFor(m_dataDir));
     if (!index.open(QIODevice::ReadOnly))
         return {};
-    QStringList names = QString::fromUtf8(index.readAll()).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    QStringList names =
+        QString::fromUtf8(index.readAll()).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
     if (!names.isEmpty())
         names.removeFirst(); // "keychain"
     return names;
@@ -171,10 +172,12 @@ QStringList KeychainSecretStore::indexedNames() const
 Status KeychainSecretStore::saveIndex(const QStringList &names)
 {
     QSaveFile index(indexPathFor(m_dataDir));
-    const QByteArray text = (QStringList{QStringLiteral("keychain")} + names).join(QLatin1Char('\n')).toUtf8() + '\n';
+    const QByteArray text =
+        (QStringList{QStringLiteral("keychain")} + names).join(QLatin1Char('\n')).toUtf8() + '\n';
     if (!index.open(QIODevice::WriteOnly) || index.write(text) != text.size() || !index.commit())
-        return makeError(QString(kUnavailable), QStringLiteral("Cannot write %1: %2")
-                                                     .arg(index.fileName(), index.errorString()));
+        return makeError(
+            QString(kUnavailable),
+            QStringLiteral("Cannot write %1: %2").arg(index.fileName(), index.errorString()));
     return {};
 }
 
@@ -233,9 +236,8 @@ Status KeychainSecretStore::write(const QString &name, const QByteArray &value)
     if (Status written = writeEntry(name, value); !written)
         return written;
     QStringList names = indexedNames();
-    if (names.contains(name) && holdsKeysOf(m_dataDir))
+    if (names.contains(name))
         return {};
-    names.removeAll(name);
     names.append(name);
     return saveIndex(names);
 }

@@ -8,6 +8,7 @@
 
 #include <QApplication>
 #include <QPushButton>
+#include <QTemporaryDir>
 #include <QtTest>
 
 class TestMainWindow : public QObject
@@ -19,7 +20,10 @@ private slots:
     {
         ScratchDatabase db;
         QVERIFY2(db.isValid(), qPrintable(db.errorString()));
+        QTemporaryDir dataDir; // the secret store keeps the keys there
         Config config;
+        config.dataDir = dataDir.path();
+        config.secretStore = QStringLiteral("file"); // no Secret Service in the test
         config.listenPort = 0; // any free port
         config.workers = 1;
         config.databaseUrl = db.url();
@@ -56,7 +60,10 @@ private slots:
 
     void showsAStartFailure()
     {
+        QTemporaryDir dataDir;
         Config config;
+        config.dataDir = dataDir.path();
+        config.secretStore = QStringLiteral("file");
         config.listenPort = 0;
         config.workers = 1;
         config.databaseUrl = QStringLiteral("postgresql://nobody@127.0.0.1:1/none?connect_timeout=2");

@@ -57,6 +57,10 @@ int childMain(int argc, char **argv, const QByteArray &mode)
         KeychainSecretStore store(dataDir, timeoutMs);
         if (Status written = store.write(u"data-encryption-key"_s, "k"); !written)
             outcome = written.error();
+    } else if (mode == "ensure") {
+        KeychainSecretStore store(dataDir, timeoutMs);
+        if (auto key = KeyRing::ensureSecret(store, KeyRing::dataEncryptionKeyName(), 32); !key)
+            outcome = key.error();
     } else if (mode == "auto") {
         Config config;
         config.dataDir = dataDir;
@@ -95,22 +99,41 @@ private:
         qint64 wallMs = -1; // start to exit, seen from here
     };
 
-    // Runs this binary in child mode on `busAddress`. Keeps our event loop turning meanwhile,
-    // so a fake service in this process stays on the bus.
+    // Runs this binary in child mode on `busAddress`, or, when it is empty, in a session of its
+    // own (dbus-run-session) whose gnome-keyring is started by D-Bus activation on the same
+    // keyring files and left locked. Keeps our event loop turning meanwhile, so a fake service
+    // in this process stays on the bus.
     ChildReport runChild(const QByteArray &mode, const QString &busAddress, const QString &dataDir,
                          int timeoutMs)
     {
         QProcess child;
         QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
         environment.insert(QString::fromLatin1(kChildModeVariable), QString::fromLatin1(mode));
-        environment.insert(u"DBUS_SESSION_BUS_ADDRESS"_s, busAddress);
+        QString program = QCoreApplication::applicationFilePath();
+        QStringList arguments;
+        if (busAddress.isEmpty()) {
+            // Another runtime dir: the new daemon must not find the unlocked one's control
+            // socket. No display: its unlock prompt fails at once instead of waiting.
+            const QString runtime = m_dir.path() + u"/runtime-"_s + QString::number(++m_dataDirs);
+            QDir().mkpath(runtime);
+            QFile::setPermissions(runtime, QFileDevice::ReadOwner | QFileDevice::WriteOwner |
+                                               QFileDevice::ExeOwner);
+            environment.insert(u"XDG_RUNTIME_DIR"_s, runtime);
+            environment.remove(u"DBUS_SESSION_BUS_ADDRESS"_s);
+            environment.remove(u"DISPLAY"_s);
+            environment.remove(u"WAYLAND_DISPLAY"_s);
+            arguments = QStringList{u"--"_s, program};
+            program = u"dbus-run-session"_s;
+        } else {
+            environment.insert(u"DBUS_SESSION_BUS_ADDRESS"_s, busAddress);
+        }
         environment.insert(u"GATEHOUSE_KEYCHAIN_DATA_DIR"_s, dataDir);
         environment.insert(u"GATEHOUSE_KEYCHAIN_TIMEOUT_MS"_s, QString::number(timeoutMs));
         child.setProcessEnvironment(environment);
         child.setProcessChannelMode(QProcess::ForwardedErrorChannel);
         QElapsedTimer timer;
         timer.start();
-        child.start(QCoreApplication::applicationFilePath(), {});
+        child.start(program, arguments);
         QEventLoop loop;
         connect(&child, &QProcess::finished, &loop, &QEventLoop::quit);
         QTimer::singleShot(60000, &loop, &QEventLoop::quit);
@@ -298,6 +321,31 @@ private slots:
         config.dataDir = freshDataDir();
         config.secretStore = u"keychain"_s;
         QCOMPARE((*makeSecretStore(config, false))->describe(), u"keychain (Secret Service)"_s);
+    }
+
+    void lockedKeyringIsNotMistakenForAMissingKey()
+    {
+        // A key stored while the keyring was unlocked...
+        const QString dataDir = freshDataDir();
+        KeychainSecretStore store(dataDir);
+        auto key = KeyRing::ensureSecret(store, KeyRing::dataEncryptionKeyName(), 32);
+        QVERIFY2(key, qPrintable(key.ok() ? QString() : key.error().message));
+        QFile index(KeychainSecretStore::indexPathFor(dataDir));
+        QVERIFY(index.open(QIODevice::ReadOnly));
+        QCOMPARE(index.readAll(), QByteArray("keychain\ndata-encryption-key\n"));
+        // ...then a start whose keyring is locked: its lookup answers "no such entry", but
+        // Gatehouse must fail, not create a new key over the one the data is encrypted with.
+        const ChildReport report = runChild("ensure", QString(), dataDir, 10000);
+        QCOMPARE(report.code, u"SECRET_STORE_UNAVAILABLE"_s);
+        QVERIFY2(report.message.contains(u"probably locked"_s), qPrintable(report.message));
+        QVERIFY2(report.ms < 10000, qPrintable(QString::number(report.ms)));
+        QCOMPARE(*store.read(u"data-encryption-key"_s), *key);
+        qInfo("locked keyring: %s (%lld ms)", qPrintable(report.message), report.ms);
+        // Removing the key takes it off the index: then "not found" is believed again.
+        QVERIFY(store.remove(u"data-encryption-key"_s));
+        index.close(); // replaced atomically: read the new file
+        QVERIFY(index.open(QIODevice::ReadOnly));
+        QCOMPARE(index.readAll(), QByteArray("keychain\n"));
     }
 
     void noBusIsUnavailable()

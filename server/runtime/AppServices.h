@@ -1,0 +1,27 @@
+#pragma once
+
+#include "models/common/Clock.h"
+#include "server/config/Config.h"
+#include "server/sessions/Authenticator.h"
+#include "server/sessions/SessionService.h"
+
+#include <memory>
+
+class GeoLocator;
+class JwtKeyRing;
+class UserAgentParser;
+
+// Everything the workers share, built once at start-up by ServerRuntime and read-only after
+// (the key ring is internally synchronised). Each worker builds its own per-thread objects
+// (SessionService, caches, connections) from it.
+struct AppServices
+{
+    Config config;
+    QString instance;                               // "host:pid", in events and the JWKS table
+    Clock clock = systemClock();
+    std::shared_ptr<const UserAgentParser> userAgents; // null: no parsing
+    std::shared_ptr<const GeoLocator> geo;             // null: no location
+    std::shared_ptr<JwtKeyRing> jwtKeys;               // null: no access tokens
+    AuthSettings auth;
+    SessionSettings sessions;
+};
