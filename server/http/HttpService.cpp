@@ -37,6 +37,7 @@ Status HttpService::start()
         workerSettings.redisUrl = m_settings.redisUrl;
         workerSettings.rateLimits = m_settings.rateLimits;
         workerSettings.benchRoutes = m_settings.benchRoutes;
+        workerSettings.services = m_settings.services;
         auto *thread = new QThread;
         thread->setObjectName(QStringLiteral("http-%1").arg(i));
         auto *worker = new HttpWorker(workerSettings, m_installer, &m_stats);

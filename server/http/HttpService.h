@@ -7,6 +7,8 @@
 #include <QList>
 #include <QObject>
 
+struct AppServices;
+
 #include <atomic>
 #include <memory>
 
@@ -23,6 +25,7 @@ struct HttpServiceSettings
     QString redisUrl;
     RateLimitSettings rateLimits; // per worker: see HttpWorkerSettings
     bool benchRoutes = false;
+    std::shared_ptr<const AppServices> services; // shared by every worker's context
 };
 
 // The embedded HTTP server: N workers, each a thread with its own SO_REUSEPORT socket.

@@ -41,6 +41,7 @@ bool HttpWorker::setUp()
                                                 m_stats);
     m_context->setRateLimits(m_settings.rateLimits);
     m_context->setBenchRoutes(m_settings.benchRoutes);
+    m_context->setServices(m_settings.services);
     // Connect now so the first request does not pay for it; a failure is not fatal here:
     // /readyz reports it and the connection is retried on demand.
     (void)m_context->database();

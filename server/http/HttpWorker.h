@@ -14,6 +14,7 @@
 class ConnectionListener;
 class HttpServer;
 class RedisClient;
+struct AppServices;
 
 using RouteInstaller = std::function<void(Router &, WorkerContext &)>;
 
@@ -26,6 +27,7 @@ struct HttpWorkerSettings
     QString redisUrl;
     RateLimitSettings rateLimits; // copied into WorkerContext for the request gate
     bool benchRoutes = false;
+    std::shared_ptr<const AppServices> services;
 };
 
 // One HTTP worker: lives in its own QThread and owns everything it uses there — listener,

@@ -6,7 +6,14 @@
 #include <QSqlDatabase>
 #include <QString>
 
+#include <memory>
+
+class EventPublisher;
+class PreparedStatements;
+class QTimer;
 class RedisClient;
+class SessionService;
+struct AppServices;
 struct ExchangeStats;
 
 // What a route handler of one HTTP worker may use. Everything here belongs to the worker's
@@ -27,6 +34,16 @@ public:
     bool benchRoutes() const { return m_benchRoutes; }
     void setBenchRoutes(bool on) { m_benchRoutes = on; }
 
+    // What all workers share (config, parsers, keys). Set once at set-up; worker 0 also starts
+    // the session sweeper then.
+    void setServices(std::shared_ptr<const AppServices> services);
+    const AppServices &services() const;
+    // Per-worker objects built on demand from the services and the worker's connections.
+    SessionService &sessions();
+    const EventPublisher &events();
+    // Prepared statements of the worker's connection (reopened on demand).
+    Result<PreparedStatements *> statements();
+
     // The worker's database connection, opened (or reopened after a failure) on demand.
     // Opening blocks for at most the URL's connect_timeout; handlers call this only for one
     // short statement, as DESIGN.md allows.
@@ -42,4 +59,10 @@ private:
     ExchangeStats *m_stats;
     RateLimitSettings m_rateLimits;
     bool m_benchRoutes = false;
+    std::shared_ptr<const AppServices> m_services;
+    std::unique_ptr<PreparedStatements> m_statements;
+    std::unique_ptr<EventPublisher> m_events;
+    std::unique_ptr<class CachedUserAgentParser> m_userAgents;
+    std::unique_ptr<SessionService> m_sessions;
+    std::unique_ptr<QTimer> m_sweeper;
 };

@@ -6,12 +6,14 @@
 #include "server/http/Router.h"
 #include "server/http/WorkerContext.h"
 #include "server/ratelimit/RateLimitGate.h"
+#include "server/sessions/SessionRoutes.h"
 
 namespace Routes {
 void installAll(Router &router, WorkerContext &context)
 {
     HealthRoutes::install(router, context);
     MetricsRoutes::install(router, context);
+    SessionRoutes::install(router, context);
     if (context.benchRoutes())
         BenchRoutes::install(router, context);
     // Client address and rate limits before every handler (Exempt routes: address only).

@@ -1,5 +1,6 @@
 #include "ServerRuntime.h"
 
+#include "AppServicesBuilder.h"
 #include "Routes.h"
 #include "models/common/Log.h"
 #include "models/database/DatabaseSettings.h"
@@ -100,6 +101,13 @@ Status ServerRuntime::prepare()
         setState(ServerStatus::State::Failed, migrated.error().message);
         return migrated;
     }
+    setState(ServerStatus::State::Starting, QStringLiteral("loading keys and parsers"));
+    auto services = AppServicesBuilder::build(m_config, *m_secrets, m_databaseUrl);
+    if (!services) {
+        setState(ServerStatus::State::Failed, services.error().message);
+        return services.error();
+    }
+    m_services = *services;
     m_prepared = true;
     Log::info(QStringLiteral("runtime.prepared"), {{QStringLiteral("ms"), timer.elapsed()}});
     return {};
@@ -171,6 +179,7 @@ Status ServerRuntime::startHttp()
     settings.limits.tlsKeyFile = m_config.tlsKeyFile;
     settings.rateLimits = RateLimitSettings::fromConfig(m_config);
     settings.benchRoutes = m_config.benchRoutes;
+    settings.services = m_services;
     m_http = std::make_unique<HttpService>(settings, &Routes::installAll);
     m_http->setObserver(m_metrics.get());
     m_http->setMetrics(m_metrics.get());

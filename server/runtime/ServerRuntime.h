@@ -11,6 +11,7 @@
 class EmbeddedServices;
 class HttpService;
 class SecretStore;
+struct AppServices;
 class Metrics;
 
 // The start-up and shut-down sequence of one Gatehouse process, shared by gatehoused and the
@@ -54,6 +55,7 @@ private:
     bool m_desktop = false;
     std::unique_ptr<SecretStore> m_secrets;
     QByteArray m_dataEncryptionKey;
+    std::shared_ptr<AppServices> m_services; // after m_secrets: its key ring reads the store
     std::unique_ptr<EmbeddedServices> m_embedded;
     std::unique_ptr<Metrics> m_metrics; // outlives m_http, whose workers report to it
     std::unique_ptr<HttpService> m_http;

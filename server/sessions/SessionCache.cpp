@@ -9,7 +9,7 @@
 namespace {
 QString timeText(const QDateTime &time)
 {
-    return time.toUTC().toString(Qt::ISODate);
+    return time.toUTC().toString(Qt::ISODateWithMs);
 }
 
 QDateTime parseTime(const QJsonValue &value)
