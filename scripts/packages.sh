@@ -8,7 +8,7 @@ GATEHOUSE_BUILD_PACKAGES=(
   libloc-dev libmaxminddb-dev libphonenumber-dev libcurl4-openssl-dev librsvg2-bin
 )
 GATEHOUSE_RUNTIME_PACKAGES=(postgresql redis-server passwd util-linux libloc-database location)
-GATEHOUSE_TEST_PACKAGES=(xvfb xauth dbus gnome-keyring wrk curl procps iproute2 libmaxmind-db-writer-perl)
+GATEHOUSE_TEST_PACKAGES=(xvfb xauth dbus gnome-keyring wrk curl procps iproute2 libmaxmind-db-writer-perl nginx)
 
 # Installs whatever of the given packages is missing; runs apt-get update first, as root or
 # through sudo. Does nothing (and needs no root) when all are present.

@@ -1,5 +1,7 @@
 #include "Metrics.h"
 
+#include "SessionCounters.h"
+
 #include <QDateTime>
 #include <QHash>
 #include <QLocale>
@@ -212,6 +214,10 @@ QByteArray Metrics::render(const ExchangeStats *stats) const
         out, "gatehouse_redis_errors_total", "counter",
         "Redis commands that failed without an answer (not connected, disconnected, timed out).");
     sample(out, "gatehouse_redis_errors_total", {}, ErrorCounters::redisErrors());
+    family(out, "gatehouse_session_checks_total", "counter",
+           "Session checks by where they were answered from: cache (Redis) or database.");
+    sample(out, "gatehouse_session_checks_total", label("source", QStringLiteral("cache")), SessionCounters::hits());
+    sample(out, "gatehouse_session_checks_total", label("source", QStringLiteral("database")), SessionCounters::misses());
     family(out, "gatehouse_database_errors_total", "counter",
            "PostgreSQL connection attempts and statements that failed.");
     sample(out, "gatehouse_database_errors_total", {}, ErrorCounters::databaseErrors());

@@ -7,6 +7,7 @@
 #include "server/device/GeoLocator.h"
 #include "server/device/UserAgentParser.h"
 #include "server/events/EventPublisher.h"
+#include "server/metrics/SessionCounters.h"
 
 namespace {
 Error invalidSession()
@@ -128,9 +129,11 @@ void SessionService::check(const QString &token, std::function<void(Result<Check
     const QString id = idForToken(token);
     m_cache.lookup(id, [this, id, done = std::move(done)](const SessionCache::Lookup &lookup) mutable {
         if (lookup.outcome != SessionCache::Outcome::Hit) {
+            SessionCounters::countMiss();
             checkInDatabase(id, lookup.outcome == SessionCache::Outcome::Miss, std::move(done));
             return;
         }
+        SessionCounters::countHit();
         const QDateTime now = m_deps.clock();
         const CachedSession &data = lookup.session;
         if (data.status != QLatin1String("active")) {
