@@ -1,5 +1,6 @@
 // gatehouse: the desktop console with the embedded server. Without a display it runs like
 // gatehoused, so one command works on a workstation and on a server.
+#include "keychain/KeychainSecretStore.h"
 #include "server/runtime/HeadlessMain.h"
 #include "server/runtime/ServerController.h"
 #include "ui/MainWindow.h"
@@ -35,7 +36,7 @@ int main(int argc, char *argv[])
     Config config;
     if (auto exitCode = HeadlessMain::handleConfig(QStringLiteral("gatehouse"), &config))
         return *exitCode;
-    ServerController controller(config);
+    ServerController controller(config, desktopKeychain());
     MainWindow window(&controller);
     window.show();
     controller.start();

@@ -170,7 +170,7 @@ Result<bool> SessionRepository::touch(const QString &id, const QDateTime &at, in
 {
     auto query = m_sql.run(
         QStringLiteral("UPDATE sessions SET last_activity_at = ? WHERE id = ? AND status = 'active' "
-                       "AND last_activity_at < ?"),
+                       "AND last_activity_at <= ?"),
         {at, id, at.addSecs(-minimumIntervalSeconds)});
     if (!query)
         return query.error();
@@ -203,7 +203,7 @@ Result<QStringList> SessionRepository::revokeAllForUser(const QString &userId, c
 {
     auto query = m_sql.run(
         QStringLiteral("UPDATE sessions SET status = 'revoked', revoked_at = ?, revoked_reason = ? "
-                       "WHERE user_id = ?::uuid AND status = 'active' AND id <> ? RETURNING id"),
+                       "WHERE user_id = ?::uuid AND status = 'active' AND id IS DISTINCT FROM ? RETURNING id"),
         {at, reason, uuid(userId), exceptId});
     if (!query)
         return query.error();

@@ -60,6 +60,7 @@ struct Config
     int sessionIdleTimeoutSeconds = 7 * 24 * 3600; // "session-idle-timeout"
     int accessTokenLifetimeSeconds = 300;        // "access-token-lifetime"
     QString tokenAudience = QStringLiteral("gatehouse"); // "token-audience"
+    int jwtKeyMaxAgeDays = 90;                   // "jwt-key-max-age": 0 = manual rotation only
     QString effectivePublicUrl() const;           // publicUrl, or http://<listen>
     QStringList effectiveOrigins() const;         // origins, or the public URL's origin
 

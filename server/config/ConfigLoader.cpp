@@ -133,6 +133,8 @@ const Binding kBindings[] = {
      [](const Config &c) { return QString::number(c.sessionIdleTimeoutSeconds); }},
     {u"access-token-lifetime", [](Config &c, const Value &v) { c.accessTokenLifetimeSeconds = v.number; },
      [](const Config &c) { return QString::number(c.accessTokenLifetimeSeconds); }},
+    {u"jwt-key-max-age", [](Config &c, const Value &v) { c.jwtKeyMaxAgeDays = v.number; },
+     [](const Config &c) { return QString::number(c.jwtKeyMaxAgeDays); }},
     {u"token-audience", [](Config &c, const Value &v) { c.tokenAudience = v.text; },
      [](const Config &c) { return c.tokenAudience; }},
     {u"secret-store", [](Config &c, const Value &v) { c.secretStore = v.text; },
@@ -204,7 +206,7 @@ QString unknownKeyMessage(const QString &key)
 
 // Flags: --key value, --key=value, and the action flags. Returns the settings in order.
 QList<Setting> parseFlags(const QStringList &arguments, Problems &problems,
-                          LoadedConfig::Action &action, bool &checkConfig)
+                          LoadedConfig::Action &action, bool &checkConfig, bool &rotateKey)
 {
     QList<Setting> settings;
     bool afterUnknownFlag = false;
@@ -214,11 +216,13 @@ QList<Setting> parseFlags(const QStringList &arguments, Problems &problems,
         const qsizetype eq = argument.indexOf(u'=');
         const QString name = eq < 0 ? argument : argument.left(eq);
         if (name == u"--help" || name == u"-h" || name == u"--version" ||
-            name == u"--check-config") {
+            name == u"--check-config" || name == u"--rotate-jwt-key") {
             if (eq >= 0) {
                 problems.add(kInvalid, name, u"takes no value"_s, argument);
             } else if (name == u"--check-config") {
                 checkConfig = true;
+            } else if (name == u"--rotate-jwt-key") {
+                rotateKey = true;
             } else if (action == LoadedConfig::Action::Run) {
                 action = name == u"--version" ? LoadedConfig::Action::Version
                                               : LoadedConfig::Action::Help;
@@ -401,11 +405,15 @@ Result<LoadedConfig> load(const QStringList &arguments, const QProcessEnvironmen
     Problems problems;
     problems.layer = Layer::Flags;
     bool checkConfig = false;
-    const QList<Setting> flags = parseFlags(arguments, problems, loaded.action, checkConfig);
+    bool rotateKey = false;
+    const QList<Setting> flags =
+        parseFlags(arguments, problems, loaded.action, checkConfig, rotateKey);
     if (loaded.action != LoadedConfig::Action::Run)
         return loaded;
     if (checkConfig)
         loaded.action = LoadedConfig::Action::CheckConfig;
+    else if (rotateKey)
+        loaded.action = LoadedConfig::Action::RotateJwtKey;
 
     problems.layer = Layer::Environment;
     const QList<Setting> variables = readEnvironment(environment, problems);
@@ -499,6 +507,8 @@ QString helpText(const QString &programName)
     }
     text += u"  --check-config\n      Check the configuration, print it with secrets masked, "_s
             u"and exit\n"_s
+            u"  --rotate-jwt-key\n      Make a new access-token signing key in the secret store and "_s
+            u"exit;\n      running servers sign with it within a minute, old tokens stay valid\n"_s
             u"  --version\n      Print the version and exit\n"_s
             u"  -h, --help\n      Print this help and exit\n\n"_s
             u"The config file holds key = value lines with the keys above (without --); "_s

@@ -17,6 +17,7 @@ struct LoadedConfig
         Help,        // --help / -h: print ConfigLoader::helpText() and exit 0
         Version,     // --version: print ConfigLoader::versionText() and exit 0
         CheckConfig, // --check-config: print ConfigLoader::describe() and exit 0 (errors: exit 2)
+        RotateJwtKey, // --rotate-jwt-key: make a new signing key (running servers pick it up)
     };
     Config config;
     Action action = Action::Run;

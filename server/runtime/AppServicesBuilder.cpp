@@ -105,4 +105,31 @@ Result<std::shared_ptr<AppServices>> build(const Config &config, SecretStore &se
     return services;
 }
 
+Status refreshKeys(const AppServices &services, const QString &databaseUrl)
+{
+    if (!services.jwtKeys)
+        return {};
+    JwtKeyRing &keys = *services.jwtKeys;
+    const qint64 now = services.clock().toSecsSinceEpoch();
+    if (Status reloaded = keys.open(now); !reloaded)
+        return reloaded;
+    const qint64 maxAge = qint64(services.config.jwtKeyMaxAgeDays) * 24 * 3600;
+    const QList<JwtKeyRing::KeyInfo> infos = keys.keys();
+    if (maxAge > 0 && !infos.isEmpty()) {
+        for (const JwtKeyRing::KeyInfo &info : infos) {
+            if (!info.retiredAt && now - info.createdAt >= maxAge) {
+                auto rotated = keys.rotate(now);
+                if (!rotated)
+                    return rotated.error();
+                Log::info(QStringLiteral("jwt.rotated"), {{QStringLiteral("kid"), *rotated},
+                                                          {QStringLiteral("reason"), QStringLiteral("max age")}});
+                break;
+            }
+        }
+    }
+    if (auto pruned = keys.prune(now); !pruned)
+        return pruned.error();
+    return publishPublicKeys(keys, services.instance, databaseUrl, services.clock());
+}
+
 } // namespace AppServicesBuilder

@@ -11,4 +11,8 @@ class SecretStore;
 namespace AppServicesBuilder {
 Result<std::shared_ptr<AppServices>> build(const Config &config, SecretStore &secrets,
                                            const QString &databaseUrl);
+// Run every minute by the runtime: reloads the key ring (so a `--rotate-jwt-key` made by
+// another process is picked up), rotates when the current key is older than jwt-key-max-age,
+// prunes keys whose tokens have all expired, and (re)publishes the public keys.
+Status refreshKeys(const AppServices &services, const QString &databaseUrl);
 }

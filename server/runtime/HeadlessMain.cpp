@@ -4,6 +4,11 @@
 #include "UnixSignalWatcher.h"
 #include "models/common/Log.h"
 #include "server/config/ConfigLoader.h"
+#include "server/crypto/JwtKeyRing.h"
+#include "server/secrets/SecretStore.h"
+#include "server/secrets/SecretStoreFactory.h"
+
+#include <QDateTime>
 
 #include <QCoreApplication>
 #include <QProcessEnvironment>
@@ -17,6 +22,29 @@ void printLine(FILE *stream, const QString &text)
     std::fwrite(bytes.constData(), 1, static_cast<size_t>(bytes.size()), stream);
     if (!bytes.endsWith('\n'))
         std::fputc('\n', stream);
+}
+// The store is the instance's own (file store for gatehoused); a running server reloads it
+// within a minute and publishes the new public key.
+int rotateJwtKey(const QString &program, const Config &config)
+{
+    auto store = makeSecretStore(config); // no keychain backend: headless
+    if (!store) {
+        printLine(stderr, program + QStringLiteral(": ") + store.error().message);
+        return 1;
+    }
+    JwtKeyRing keys(**store, config.accessTokenLifetimeSeconds + 60);
+    const qint64 now = QDateTime::currentSecsSinceEpoch();
+    if (Status opened = keys.open(now); !opened) {
+        printLine(stderr, program + QStringLiteral(": ") + opened.error().message);
+        return 1;
+    }
+    auto rotated = keys.rotate(now);
+    if (!rotated) {
+        printLine(stderr, program + QStringLiteral(": ") + rotated.error().message);
+        return 1;
+    }
+    printLine(stdout, QStringLiteral("new signing key %1; tokens of the previous key stay valid until they expire").arg(*rotated));
+    return 0;
 }
 } // namespace
 
@@ -40,6 +68,8 @@ std::optional<int> handleConfig(const QString &program, Config *config)
     case LoadedConfig::Action::CheckConfig:
         printLine(stdout, ConfigLoader::describe(loaded->config));
         return 0;
+    case LoadedConfig::Action::RotateJwtKey:
+        return rotateJwtKey(program, loaded->config);
     case LoadedConfig::Action::Run:
         break;
     }

@@ -5,12 +5,17 @@
 #include <QThread>
 
 ServerController::ServerController(Config config, QObject *parent)
+    : ServerController(std::move(config), KeychainBackend{}, parent)
+{
+}
+
+ServerController::ServerController(Config config, KeychainBackend keychain, QObject *parent)
     : QObject(parent), m_config(std::move(config)), m_thread(new QThread), m_runtime(nullptr)
 {
     qRegisterMetaType<ServerStatus>();
     m_thread->setObjectName(QStringLiteral("server-control"));
     m_runtime = new ServerRuntime(m_config);
-    m_runtime->setDesktop(true); // "auto" secret store: the keychain when it answers
+    m_runtime->setKeychain(std::move(keychain)); // "auto": the keychain when it answers
     m_lastStatus = m_runtime->status();
     m_runtime->moveToThread(m_thread);
     connect(m_runtime, &ServerRuntime::statusChanged, this,

@@ -2,6 +2,7 @@
 
 #include "ServerStatus.h"
 #include "server/config/Config.h"
+#include "server/secrets/SecretStoreFactory.h"
 
 #include <QObject>
 
@@ -15,6 +16,9 @@ class ServerController : public QObject
     Q_OBJECT
 public:
     explicit ServerController(Config config, QObject *parent = nullptr);
+    // With the desktop keychain (desktopKeychain() from gatehouse_keychain, passed by the
+    // console's main()): see ServerRuntime::setKeychain. Without it, no keychain, as gatehoused.
+    ServerController(Config config, KeychainBackend keychain, QObject *parent = nullptr);
     ~ServerController() override; // shuts down
 
     const Config &config() const { return m_config; }

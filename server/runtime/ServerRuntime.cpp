@@ -32,6 +32,14 @@ ServerRuntime::ServerRuntime(Config config, QObject *parent)
     : QObject(parent), m_config(std::move(config)), m_metrics(std::make_unique<Metrics>())
 {
     qRegisterMetaType<ServerStatus>();
+    m_keyRefresh.setInterval(60 * 1000);
+    connect(&m_keyRefresh, &QTimer::timeout, this, [this] {
+        if (!m_services)
+            return;
+        if (Status refreshed = AppServicesBuilder::refreshKeys(*m_services, m_databaseUrl); !refreshed)
+            Log::warning(QStringLiteral("jwt.refresh_failed"),
+                         {{QStringLiteral("error"), refreshed.error().message}});
+    });
     m_status.embeddedDatabase = m_config.embeddedDatabase();
     m_status.embeddedRedis = m_config.embeddedRedis();
     m_status.dataDir = m_config.dataDir;
@@ -108,6 +116,9 @@ Status ServerRuntime::prepare()
         return services.error();
     }
     m_services = *services;
+    if (Status refreshed = AppServicesBuilder::refreshKeys(*m_services, m_databaseUrl); !refreshed)
+        Log::warning(QStringLiteral("jwt.refresh_failed"), {{QStringLiteral("error"), refreshed.error().message}});
+    m_keyRefresh.start();
     m_prepared = true;
     Log::info(QStringLiteral("runtime.prepared"), {{QStringLiteral("ms"), timer.elapsed()}});
     return {};
@@ -116,7 +127,7 @@ Status ServerRuntime::prepare()
 Status ServerRuntime::openSecrets()
 {
     if (!m_secrets) {
-        auto store = makeSecretStore(m_config, m_desktop);
+        auto store = makeSecretStore(m_config, m_keychain);
         if (!store)
             return store.error();
         m_secrets = std::move(store).value();
@@ -211,6 +222,7 @@ void ServerRuntime::stopHttp()
 void ServerRuntime::shutdown()
 {
     stopHttp();
+    m_keyRefresh.stop();
     if (m_embedded) {
         m_embedded->stop();
         m_embedded.reset();

@@ -3,8 +3,10 @@
 #include "ServerStatus.h"
 #include "models/common/Result.h"
 #include "server/config/Config.h"
+#include "server/secrets/SecretStoreFactory.h"
 
 #include <QObject>
+#include <QTimer>
 
 #include <memory>
 
@@ -25,8 +27,11 @@ public:
     explicit ServerRuntime(Config config, QObject *parent = nullptr);
     ~ServerRuntime() override;
 
-    // The desktop console sets this: secret-store "auto" then prefers the keychain. Before prepare().
-    void setDesktop(bool desktop) { m_desktop = desktop; }
+    // The desktop console hands in its keychain (desktopKeychain(), gatehouse_keychain):
+    // secret-store "auto" then prefers it on a first start, and "keychain" and a data dir whose
+    // keys are there can be used. Without it (gatehoused) those two fail with
+    // SECRET_STORE_UNAVAILABLE and "auto" uses the file store. Before prepare().
+    void setKeychain(KeychainBackend keychain) { m_keychain = std::move(keychain); }
 
     Status prepare();       // embedded services + migrations; once
     Status startHttp();     // listen and serve
@@ -52,10 +57,11 @@ private:
     Status openSecrets();
 
     Config m_config;
-    bool m_desktop = false;
+    KeychainBackend m_keychain;
     std::unique_ptr<SecretStore> m_secrets;
     QByteArray m_dataEncryptionKey;
     std::shared_ptr<AppServices> m_services; // after m_secrets: its key ring reads the store
+    QTimer m_keyRefresh;                     // reload/rotate/publish signing keys every minute
     std::unique_ptr<EmbeddedServices> m_embedded;
     std::unique_ptr<Metrics> m_metrics; // outlives m_http, whose workers report to it
     std::unique_ptr<HttpService> m_http;

@@ -3,7 +3,6 @@
 #include "models/common/Log.h"
 #include "server/config/Config.h"
 #include "server/secrets/FileSecretStore.h"
-#include "server/secrets/KeychainSecretStore.h"
 
 #include <QDir>
 #include <QFile>
@@ -31,13 +30,30 @@ Status ensureDataDir(const QString &dataDir)
     return {};
 }
 
+Error noKeychain(const QString &why)
+{
+    return makeError(QString(SecretStore::kUnavailable), why);
+}
+
 } // namespace
 
-Result<std::unique_ptr<SecretStore>> makeSecretStore(const Config &config, bool desktop)
+QString keychainIndexPath(const QString &dataDir)
+{
+    return QDir::cleanPath(QFileInfo(dataDir).absoluteFilePath()) + QStringLiteral("/secret-store");
+}
+
+bool keychainHoldsKeysOf(const QString &dataDir)
+{
+    QFile index(keychainIndexPath(dataDir));
+    return index.open(QIODevice::ReadOnly) && index.readLine(64).trimmed() == "keychain";
+}
+
+Result<std::unique_ptr<SecretStore>> makeSecretStore(const Config &config,
+                                                     const KeychainBackend &keychain)
 {
     if (Status st = ensureDataDir(config.dataDir); !st)
         return st.error();
-    const bool inKeychain = KeychainSecretStore::holdsKeysOf(config.dataDir);
+    const bool inKeychain = keychainHoldsKeysOf(config.dataDir);
     auto file = std::make_unique<FileSecretStore>(config.dataDir);
     bool useKeychain = false;
     QString reason;
@@ -50,19 +66,29 @@ Result<std::unique_ptr<SecretStore>> makeSecretStore(const Config &config, bool 
                            QStringLiteral("this data dir's keys are in the keychain; the file "
                                           "store starts with new ones")}});
     } else if (config.secretStore == QLatin1String("keychain")) {
+        if (!keychain.available())
+            return noKeychain(QStringLiteral("The keychain backend is only available in the "
+                                             "desktop console; use --secret-store file"));
         useKeychain = true;
         reason = QStringLiteral("configured");
     } else if (inKeychain) {
+        // Never fall back to the file store here: it would create new keys, and data already
+        // encrypted with the keychain's could not be read any more.
+        if (!keychain.available())
+            return noKeychain(
+                QStringLiteral("The keys of the data dir %1 are in the desktop keychain (%2 says "
+                               "so), and the keychain backend is only available in the desktop "
+                               "console: run this data dir with the console (gatehouse), or "
+                               "start with --secret-store file and new keys (data encrypted "
+                               "with the old ones can then not be read)")
+                    .arg(config.dataDir, keychainIndexPath(config.dataDir)));
         useKeychain = true;
         reason = QStringLiteral("this data dir's keys are in the keychain");
     } else if (file->hasSecrets()) {
         reason = QStringLiteral("this data dir's keys are in the file store");
-    } else if (!desktop) {
-        reason = QStringLiteral("headless");
-    } else if (Status probed =
-                   KeychainSecretStore(config.dataDir, KeychainSecretStore::kProbeTimeoutMs)
-                       .probe();
-               probed) {
+    } else if (!keychain.available()) {
+        reason = QStringLiteral("headless (no keychain backend)");
+    } else if (Status probed = keychain.probe(config); probed) {
         useKeychain = true;
         reason = QStringLiteral("a Secret Service answered");
     } else {
@@ -71,10 +97,10 @@ Result<std::unique_ptr<SecretStore>> makeSecretStore(const Config &config, bool 
 
     std::unique_ptr<SecretStore> store;
     if (useKeychain) {
-        auto keychain = std::make_unique<KeychainSecretStore>(config.dataDir);
-        if (Status st = keychain->claimDataDir(); !st)
-            return st.error();
-        store = std::move(keychain);
+        auto opened = keychain.open(config);
+        if (!opened)
+            return opened.error();
+        store = std::move(opened).value();
     } else {
         store = std::move(file);
     }

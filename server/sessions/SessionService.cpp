@@ -113,8 +113,12 @@ void SessionService::create(const User &user, const QString &userAgent, const QH
     }
     if (m_deps.events)
         m_deps.events->publish({QStringLiteral("session:created"), user.id, s.id, user.id, {}});
-    // Answer once the cache holds it, so the very next check is a hit.
-    m_cache.store(s.id, cachedFrom(s, user),
+    // Answer once the cache holds it, so the very next check is a hit. Key and value are taken
+    // before the call: `s` refers into `created`, which the callback below moves from, and
+    // argument evaluation order is unspecified (GCC builds the lambda first).
+    const QString id = s.id;
+    const CachedSession cached = cachedFrom(s, user);
+    m_cache.store(id, cached,
                   [done = std::move(done), created = std::move(created)](bool) mutable {
                       done(std::move(created));
                   });

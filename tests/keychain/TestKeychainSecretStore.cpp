@@ -4,9 +4,9 @@
 // SECRET_STORE_UNAVAILABLE with what to do, within the timeout. Cases that need another bus
 // run in a child process (this binary again): libsecret keeps its first bus connection.
 
+#include "keychain/KeychainSecretStore.h"
 #include "server/config/Config.h"
 #include "server/secrets/KeyRing.h"
-#include "server/secrets/KeychainSecretStore.h"
 #include "server/secrets/SecretStoreFactory.h"
 
 #include <QDBusConnection>
@@ -64,7 +64,7 @@ int childMain(int argc, char **argv, const QByteArray &mode)
     } else if (mode == "auto") {
         Config config;
         config.dataDir = dataDir;
-        auto store = makeSecretStore(config, true);
+        auto store = makeSecretStore(config, desktopKeychain());
         outcome = store ? Error{u"OK"_s, (*store)->describe()} : store.error();
     }
     const QJsonObject report{
@@ -300,27 +300,42 @@ private slots:
         Config config;
         config.dataDir = freshDataDir();
         // auto, desktop, first start: the Secret Service answers.
-        auto store = makeSecretStore(config, true);
+        auto store = makeSecretStore(config, desktopKeychain());
         QVERIFY2(store, qPrintable(store.ok() ? QString() : store.error().message));
         QCOMPARE((*store)->describe(), u"keychain (Secret Service)"_s);
         QFile marker(config.dataDir + u"/secret-store"_s);
         QVERIFY(marker.open(QIODevice::ReadOnly));
         QCOMPARE(marker.readAll(), QByteArray("keychain\n"));
-        // Later starts, even headless, stay with the keychain that holds this data dir's keys.
-        QCOMPARE((*makeSecretStore(config, false))->describe(), u"keychain (Secret Service)"_s);
+        QCOMPARE(KeychainSecretStore::indexPathFor(config.dataDir), marker.fileName());
+        // Later desktop starts stay with the keychain that holds this data dir's keys...
+        QCOMPARE((*makeSecretStore(config, desktopKeychain()))->describe(),
+                 u"keychain (Secret Service)"_s);
+        // ...and gatehoused, which has no keychain, refuses the data dir rather than create new
+        // keys in the file store.
+        auto headless = makeSecretStore(config);
+        QCOMPARE(headless.error().code, u"SECRET_STORE_UNAVAILABLE"_s);
+        QVERIFY2(headless.error().message.contains(u"desktop console"_s),
+                 qPrintable(headless.error().message));
+        QVERIFY(!QFileInfo::exists(config.dataDir + u"/secrets"_s));
 
         // auto, headless, first start: the file store, without asking the keychain.
         config.dataDir = freshDataDir();
-        QCOMPARE((*makeSecretStore(config, false))->describe(),
+        QCOMPARE((*makeSecretStore(config))->describe(),
                  u"file store "_s + config.dataDir + u"/secrets"_s);
         // Keys already in the file store keep a desktop start there.
-        QVERIFY(KeyRing::ensureSecret(**makeSecretStore(config, false), u"k"_s, 32));
-        QCOMPARE((*makeSecretStore(config, true))->describe(),
+        QVERIFY(KeyRing::ensureSecret(**makeSecretStore(config), u"k"_s, 32));
+        QCOMPARE((*makeSecretStore(config, desktopKeychain()))->describe(),
                  u"file store "_s + config.dataDir + u"/secrets"_s);
 
         config.dataDir = freshDataDir();
         config.secretStore = u"keychain"_s;
-        QCOMPARE((*makeSecretStore(config, false))->describe(), u"keychain (Secret Service)"_s);
+        QCOMPARE((*makeSecretStore(config, desktopKeychain()))->describe(),
+                 u"keychain (Secret Service)"_s);
+        // Configured, but no keychain in this process (gatehoused): a clear error at once.
+        auto unavailable = makeSecretStore(config);
+        QCOMPARE(unavailable.error().code, u"SECRET_STORE_UNAVAILABLE"_s);
+        QVERIFY2(unavailable.error().message.contains(u"--secret-store file"_s),
+                 qPrintable(unavailable.error().message));
     }
 
     void lockedKeyringIsNotMistakenForAMissingKey()

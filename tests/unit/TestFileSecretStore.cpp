@@ -334,13 +334,40 @@ private slots:
         config.dataDir = dataDir();
         for (const QString &choice : {u"auto"_s, u"file"_s}) {
             config.secretStore = choice;
-            auto store = makeSecretStore(config, false);
+            auto store = makeSecretStore(config);
             QVERIFY2(store, qPrintable(store.ok() ? QString() : store.error().message));
             QCOMPARE((*store)->describe(), u"file store "_s + secretsDir());
         }
         QCOMPARE(modeOf(dataDir()), mode_t(0700)); // created private
         config.dataDir.clear();
-        QCOMPARE(makeSecretStore(config, false).error().code, u"SECRET_STORE_UNAVAILABLE"_s);
+        QCOMPARE(makeSecretStore(config).error().code, u"SECRET_STORE_UNAVAILABLE"_s);
+    }
+
+    void factoryWithoutKeychainRefusesTheKeychain()
+    {
+        // gatehoused has no keychain backend: "keychain" is refused with what to do...
+        Config config;
+        config.dataDir = m_dir.path() + u"/keychain-data"_s;
+        config.secretStore = u"keychain"_s;
+        auto configured = makeSecretStore(config);
+        QCOMPARE(configured.error().code, u"SECRET_STORE_UNAVAILABLE"_s);
+        QVERIFY2(configured.error().message.contains(u"--secret-store file"_s),
+                 qPrintable(configured.error().message));
+        // ...and so is "auto" on a data dir whose keys the console put in the keychain: no new
+        // key in the file store, which would leave the encrypted data unreadable.
+        config.secretStore = u"auto"_s;
+        QFile index(keychainIndexPath(config.dataDir));
+        QVERIFY(index.open(QIODevice::WriteOnly));
+        index.write("keychain\ndata-encryption-key\n");
+        index.close();
+        auto sticky = makeSecretStore(config);
+        QCOMPARE(sticky.error().code, u"SECRET_STORE_UNAVAILABLE"_s);
+        QVERIFY2(sticky.error().message.contains(index.fileName()),
+                 qPrintable(sticky.error().message));
+        QVERIFY(!QFileInfo::exists(config.dataDir + u"/secrets"_s));
+        // "file" is the administrator's explicit choice: it starts over with new keys.
+        config.secretStore = u"file"_s;
+        QVERIFY(makeSecretStore(config));
     }
 
 private:

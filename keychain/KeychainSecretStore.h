@@ -1,6 +1,7 @@
 #pragma once
 
 #include "server/secrets/SecretStore.h"
+#include "server/secrets/SecretStoreFactory.h"
 
 // Secrets in the desktop keychain through QtKeychain 0.13 (Secret Service via libsecret, e.g.
 // gnome-keyring; KWallet on a KDE session), as binary entries of the service
@@ -36,7 +37,8 @@ public:
     static QString serviceFor(const QString &dataDir);
 
     // <dataDir>/secret-store: "keychain" on the first line, then one secret name per line. Not
-    // secret (names only); it says where this data dir's keys are.
+    // secret (names only); it says where this data dir's keys are. The same as
+    // keychainIndexPath(), which the server reads without linking the keychain.
     static QString indexPathFor(const QString &dataDir);
     static bool holdsKeysOf(const QString &dataDir);
     // Writes the index's first line: this data dir's keys are in the keychain from now on.
@@ -58,3 +60,8 @@ private:
     QString m_service;
     int m_timeoutMs;
 };
+
+// The keychain as the console hands it to ServerRuntime::setKeychain (through ServerController):
+// open() is a KeychainSecretStore with the default timeout that has claimed the data dir,
+// probe() writes and deletes a throwaway entry within KeychainSecretStore::kProbeTimeoutMs.
+KeychainBackend desktopKeychain();

@@ -1,4 +1,6 @@
-#include "server/secrets/KeychainSecretStore.h"
+#include "keychain/KeychainSecretStore.h"
+
+#include "server/config/Config.h"
 
 #include <QCoreApplication>
 #include <QCryptographicHash>
@@ -148,13 +150,12 @@ QString KeychainSecretStore::describe() const
 
 QString KeychainSecretStore::indexPathFor(const QString &dataDir)
 {
-    return QDir::cleanPath(QFileInfo(dataDir).absoluteFilePath()) + QStringLiteral("/secret-store");
+    return keychainIndexPath(dataDir);
 }
 
 bool KeychainSecretStore::holdsKeysOf(const QString &dataDir)
 {
-    QFile index(indexPathFor(dataDir));
-    return index.open(QIODevice::ReadOnly) && index.readLine(64).trimmed() == "keychain";
+    return keychainHoldsKeysOf(dataDir);
 }
 
 QStringList KeychainSecretStore::indexedNames() const
@@ -297,4 +298,19 @@ Status KeychainSecretStore::probe()
     if (Status written = writeEntry(name, QByteArrayLiteral("probe")); !written)
         return written;
     return removeEntry(name);
+}
+
+KeychainBackend desktopKeychain()
+{
+    KeychainBackend backend;
+    backend.open = [](const Config &config) -> Result<std::unique_ptr<SecretStore>> {
+        auto store = std::make_unique<KeychainSecretStore>(config.dataDir);
+        if (Status st = store->claimDataDir(); !st)
+            return st.error();
+        return std::unique_ptr<SecretStore>(std::move(store));
+    };
+    backend.probe = [](const Config &config) {
+        return KeychainSecretStore(config.dataDir, KeychainSecretStore::kProbeTimeoutMs).probe();
+    };
+    return backend;
 }
