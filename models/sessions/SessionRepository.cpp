@@ -213,6 +213,19 @@ Result<QStringList> SessionRepository::revokeAllForUser(const QString &userId, c
     return ids;
 }
 
+Result<QStringList> SessionRepository::endedSince(const QDateTime &since, int limit)
+{
+    auto query = m_sql.run(QStringLiteral("SELECT id FROM sessions WHERE status = 'revoked' AND "
+                                          "revoked_at >= ? LIMIT ?"),
+                           {since, limit});
+    if (!query)
+        return query.error();
+    QStringList ids;
+    while ((*query)->next())
+        ids.append((*query)->value(0).toString());
+    return ids;
+}
+
 Result<QStringList> SessionRepository::expireStale(const QDateTime &now, int idleTimeoutSeconds, int limit)
 {
     // The index on expires_at finds absolute expiry; idle expiry needs the status scan, which

@@ -42,6 +42,8 @@ public:
     // Marks sessions past their absolute or idle lifetime expired, at most `limit` at a time;
     // returns their ids (so their cache keys can be deleted).
     Result<QStringList> expireStale(const QDateTime &now, int idleTimeoutSeconds, int limit);
+    // Sessions revoked since `since` (for evicting cache entries a failed revocation left).
+    Result<QStringList> endedSince(const QDateTime &since, int limit);
 
 private:
     PreparedStatements &m_sql;

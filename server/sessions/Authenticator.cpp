@@ -24,7 +24,8 @@ namespace Authenticator {
 std::optional<Caller> credentials(const HttpExchange &exchange)
 {
     const QByteArray authorization = exchange.header("Authorization");
-    if (authorization.startsWith("Bearer ") || authorization.startsWith("bearer ")) {
+    // The auth scheme is case-insensitive (RFC 9110 §11.1): Bearer, bearer, BEARER, ...
+    if (authorization.size() >= 7 && qstrnicmp(authorization.constData(), "bearer ", 7) == 0) {
         Caller caller;
         caller.token = QString::fromLatin1(authorization.mid(7).trimmed());
         return caller;

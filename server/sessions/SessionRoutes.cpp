@@ -34,7 +34,11 @@ void databaseFailure(const ExchangePtr &exchange, const Error &error)
 {
     if (error.code == QLatin1String("DATABASE_UNAVAILABLE"))
         exchange->respondError(503, QStringLiteral("SERVICE_UNAVAILABLE"),
-                               QStringLiteral("the database is unavailable; retry"));
+                               QStringLiteral("the database is unavailable; retry"),
+                               {{QByteArrayLiteral("Retry-After"), QByteArrayLiteral("1")}});
+    else if (error.code == QLatin1String("CACHE_UNAVAILABLE"))
+        exchange->respondError(503, QStringLiteral("SERVICE_UNAVAILABLE"), error.message,
+                               {{QByteArrayLiteral("Retry-After"), QByteArrayLiteral("1")}});
     else
         exchange->respondError(500, QStringLiteral("INTERNAL"), QStringLiteral("the request failed"));
 }

@@ -8,8 +8,18 @@
 #include "server/device/UserAgentParser.h"
 #include "server/events/EventPublisher.h"
 #include "server/metrics/SessionCounters.h"
+#include "server/redis/RedisClient.h"
+
+#include <QTimer>
 
 namespace {
+Error cacheNotCleared()
+{
+    return makeError(QStringLiteral("CACHE_UNAVAILABLE"),
+                     QStringLiteral("the session is revoked in the database, but Redis could not be "
+                                    "updated; retry"));
+}
+
 Error invalidSession()
 {
     return makeError(QStringLiteral("SESSION_INVALID"),
@@ -218,17 +228,26 @@ void SessionService::revoke(const QString &sessionId, const QString &reason, con
         return;
     }
     if (!revoked->has_value()) {
+        // Nothing active to revoke — perhaps a retry after Redis failed us. Evicting the cache
+        // entry is harmless either way: an active session just refills on its next check.
+        m_cache.invalidate({sessionId}, false);
         done(false);
         return;
     }
     const QString userId = (*revoked)->userId;
     // Row first, then the cache, then the event: any instance that hears the event already
     // refuses the session.
-    m_cache.invalidate({sessionId}, true, [this, sessionId, userId, by, reason, done = std::move(done)](bool) {
-        if (m_deps.events)
-            m_deps.events->publish({QStringLiteral("session:revoked"), userId, sessionId, by, reason});
-        done(true);
-    });
+    invalidateReliably({sessionId}, kInvalidateAttempts,
+                       [this, sessionId, userId, by, reason, done = std::move(done)](bool ok) {
+                           if (!ok) {
+                               done(cacheNotCleared());
+                               return;
+                           }
+                           if (m_deps.events)
+                               m_deps.events->publish({QStringLiteral("session:revoked"), userId,
+                                                       sessionId, by, reason});
+                           done(true);
+                       });
 }
 
 void SessionService::revokeAllForUser(const QString &userId, const QString &exceptSessionId,
@@ -244,11 +263,34 @@ void SessionService::revokeAllForUser(const QString &userId, const QString &exce
         return;
     }
     const QStringList revoked = *ids;
-    m_cache.invalidate(revoked, true, [this, revoked, userId, by, reason, done = std::move(done)](bool) {
+    invalidateReliably(revoked, kInvalidateAttempts,
+                       [this, revoked, userId, by, reason, done = std::move(done)](bool ok) {
+        if (!ok) {
+            done(cacheNotCleared());
+            return;
+        }
         if (m_deps.events)
             for (const QString &id : revoked)
                 m_deps.events->publish({QStringLiteral("session:revoked"), userId, id, by, reason});
         done(static_cast<int>(revoked.size()));
+    });
+}
+
+void SessionService::invalidateReliably(const QStringList &ids, int attemptsLeft,
+                                        std::function<void(bool)> done)
+{
+    // A revoked row with its cache keys still in Redis would be accepted by every instance
+    // until the TTL ran out, so the keys must go: retry with backoff while Redis recovers, and
+    // tell the caller when it did not work (the row stays revoked; the caller retries).
+    m_cache.invalidate(ids, true, [this, ids, attemptsLeft, done = std::move(done)](bool ok) mutable {
+        if (ok || attemptsLeft <= 1) {
+            done(ok);
+            return;
+        }
+        const int delayMs = 250 * (kInvalidateAttempts - attemptsLeft + 1);
+        QTimer::singleShot(delayMs, m_deps.redis, [this, ids, attemptsLeft, done = std::move(done)]() mutable {
+            invalidateReliably(ids, attemptsLeft - 1, std::move(done));
+        });
     });
 }
 
@@ -269,5 +311,12 @@ void SessionService::sweep(int limit, std::function<void(Result<int>)> done)
     const int count = static_cast<int>(ids->size());
     if (count > 0)
         Log::info(QStringLiteral("session.swept"), {{QStringLiteral("expired"), count}});
+    // Backstop for revocations whose cache eviction failed while Redis was unreachable: drop
+    // the keys of every session that ended within one cache TTL.
+    auto ended = withRepository<QStringList>([&](SessionRepository &r) {
+        return r.endedSince(now.addSecs(-m_settings.cacheTtlSeconds - 60), limit);
+    });
+    if (ended && !ended->isEmpty())
+        m_cache.invalidate(*ended, false);
     m_cache.invalidate(*ids, false, [count, done = std::move(done)](bool) { done(count); });
 }

@@ -31,7 +31,8 @@ struct SessionSettings
 // Not thread-safe: one per worker.
 //
 // Error codes: SESSION_INVALID (→ 401: unknown, malformed, revoked, expired, user disabled),
-// DATABASE_UNAVAILABLE / DATABASE_ERROR (→ 503 / 500).
+// DATABASE_UNAVAILABLE / DATABASE_ERROR (→ 503 / 500), CACHE_UNAVAILABLE (→ 503: a revocation
+// is recorded but Redis could not drop the cached session after retries).
 class SessionService
 {
 public:
@@ -87,6 +88,8 @@ private:
                          std::function<void(Result<Checked>)> done);
     void touchIfDue(const QString &id, CachedSession data, const QDateTime &now);
     void expire(const QString &id);
+    void invalidateReliably(const QStringList &ids, int attemptsLeft, std::function<void(bool)> done);
+    static constexpr int kInvalidateAttempts = 5; // about 2.5 s of retries in all
 
     SessionSettings m_settings;
     Dependencies m_deps;

@@ -18,7 +18,6 @@
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QtTest>
-
 #include <memory>
 #include <unistd.h>
 
@@ -90,7 +89,8 @@ http {
 
 QString nginxExecutable()
 {
-    return QStandardPaths::findExecutable(u"nginx"_s, {u"/usr/sbin"_s, u"/usr/local/sbin"_s, u"/usr/bin"_s});
+    return QStandardPaths::findExecutable(u"nginx"_s,
+                                          {u"/usr/sbin"_s, u"/usr/local/sbin"_s, u"/usr/bin"_s});
 }
 
 } // namespace
@@ -110,7 +110,8 @@ private:
     QSqlDatabase db() const { return m_db->database(); }
     TestHttpResponse throughNginx(const Headers &headers, const QString &path = u"/"_s)
     {
-        return TestHttp::request("GET", QUrl(u"http://127.0.0.1:%1%2"_s.arg(m_port).arg(path)), {}, headers);
+        return TestHttp::request("GET", QUrl(u"http://127.0.0.1:%1%2"_s.arg(m_port).arg(path)), {},
+                                 headers);
     }
     QString nginxLog() const
     {
@@ -144,7 +145,9 @@ private slots:
         QVERIFY2(m_db->isValid(), qPrintable(m_db->errorString()));
         m_server = std::make_unique<GatehousedProcess>(
             QStringList{u"--database-url"_s, m_db->url(), u"--redis-url"_s,
-                        qEnvironmentVariable("GH_TEST_REDIS_URL"), u"--workers"_s, u"1"_s});
+                        qEnvironmentVariable("GH_TEST_REDIS_URL"), u"--workers"_s, u"1"_s,
+                        u"--rate-limit-default"_s, u"100000/10000"_s, u"--rate-limit-session"_s,
+                        u"100000/10000"_s});
         QVERIFY2(m_server->startAndWaitReady(), qPrintable(m_server->log()));
 
         QVERIFY(m_prefix.isValid());
@@ -156,8 +159,12 @@ private slots:
         m_port = TestHttp::freePort();
         // As root the workers would switch to nobody, who cannot read the private prefix.
         const QString user = ::geteuid() == 0 ? u"user root;"_s : QString();
-        const QString config = QString::fromLatin1(kConfig).arg(m_prefix.path()).arg(m_port)
-                                   .arg(TestHttp::freePort()).arg(m_server->port()).arg(user);
+        const QString config = QString::fromLatin1(kConfig)
+                                   .arg(m_prefix.path())
+                                   .arg(m_port)
+                                   .arg(TestHttp::freePort())
+                                   .arg(m_server->port())
+                                   .arg(user);
         QFile file(prefix.filePath(u"nginx.conf"_s));
         QVERIFY(file.open(QIODevice::WriteOnly) && file.write(config.toUtf8()) > 0);
         file.close();
@@ -173,7 +180,8 @@ private slots:
                      qPrintable(QString::fromUtf8(m_nginx.readAll()) + nginxLog()));
             QTest::qWait(50);
         }
-        QVERIFY2(throughNginx({}).status != 0, qPrintable(QString::fromUtf8(m_nginx.readAll()) + nginxLog()));
+        QVERIFY2(throughNginx({}).status != 0,
+                 qPrintable(QString::fromUtf8(m_nginx.readAll()) + nginxLog()));
     }
 
     void cleanupTestCase()
@@ -233,7 +241,13 @@ private slots:
         QCOMPARE(answer.header("X-Received-Role"), "admin"_ba);
         // API clients may send the token as a Bearer token instead.
         QCOMPARE(throughNginx(bearer(s.token)).status, 200);
-        QCOMPARE(throughNginx(cookie(s.token), u"/missing.html"_s).status, 404); // the app's own 404
+        QCOMPARE(throughNginx(cookie(s.token), u"/missing.html"_s).status,
+                 404); // the app's own 404
+        // The auth subrequest is always a GET (what /verify serves), whatever the client's method:
+        // a POST gets past it to the application (whose static files refuse POST with 405).
+        const QUrl page(u"http://127.0.0.1:%1/"_s.arg(m_port));
+        QCOMPARE(TestHttp::request("POST", page, "x=1", cookie(s.token)).status, 405);
+        QCOMPARE(TestHttp::request("POST", page, "x=1").status, 401);
     }
 
     void aRevokedSessionIs401AtOnce()

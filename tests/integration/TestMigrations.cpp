@@ -456,9 +456,14 @@ void TestMigrations::refusesChangedMigrationFile()
     GH_SCRATCH_DATABASE(scratch, ScratchDatabase::Schema::Migrated);
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
-    QVERIFY(writeFile(dir.filePath(QStringLiteral("V0001__init.sql")),
-                      builtInInitSql() + "\n-- edited after release\n"));
-    QVERIFY(writeFile(dir.filePath(QStringLiteral("V0002__more.sql")),
+    // Every built-in migration as released, but V0001 edited, plus one new migration.
+    const auto builtIn = MigrationRunner().load();
+    QVERIFY(builtIn);
+    for (const Migration &migration : *builtIn)
+        QVERIFY(writeFile(dir.filePath(migration.fileName),
+                          migration.version == 1 ? builtInInitSql() + "\n-- edited after release\n"
+                                                 : migration.sql));
+    QVERIFY(writeFile(dir.filePath(QStringLiteral("V%1__more.sql").arg(builtIn->last().version + 1, 4, 10, QLatin1Char('0'))),
                       "CREATE TABLE should_not_exist (id INTEGER);"));
     QSqlDatabase db = scratch.database();
     const QStringList rowsBefore = migrationRows(db);

@@ -16,7 +16,6 @@
 #include <QProcess>
 #include <QSqlQuery>
 #include <QtTest>
-
 #include <memory>
 #include <tuple>
 
@@ -48,8 +47,8 @@ private:
             return {};
         return cli.readAllStandardOutput().trimmed();
     }
-    static TestHttpResponse call(GatehousedProcess &server, const QByteArray &method, const QString &path,
-                                 const Headers &headers = {})
+    static TestHttpResponse call(GatehousedProcess &server, const QByteArray &method,
+                                 const QString &path, const Headers &headers = {})
     {
         return TestHttp::request(method, server.url(path), {}, headers);
     }
@@ -67,7 +66,9 @@ private:
     static Issued issue(GatehousedProcess &server, const QString &token)
     {
         const QString jwt = call(server, "POST", u"/api/v1/auth/token"_s, bearer(token))
-                                .json().value(u"accessToken"_s).toString();
+                                .json()
+                                .value(u"accessToken"_s)
+                                .toString();
         return {jwt, IndependentEs256::part(jwt, 0).value(u"kid"_s).toString()};
     }
     static QStringList kids(const QJsonArray &keys)
@@ -109,7 +110,10 @@ private slots:
         m_db = std::make_unique<ScratchDatabase>(ScratchDatabase::Schema::Migrated);
         QVERIFY2(m_db->isValid(), qPrintable(m_db->errorString()));
         const QStringList arguments{u"--database-url"_s, m_db->url(), u"--redis-url"_s, redisUrl(),
-                                    u"--workers"_s,      u"2"_s,      u"--public-url"_s, kPublicUrl};
+                                    u"--workers"_s, u"2"_s, u"--public-url"_s, kPublicUrl,
+                                    // not what this test is about; the shared Redis has other users
+                                    u"--rate-limit-default"_s, u"100000/10000"_s,
+                                    u"--rate-limit-session"_s, u"100000/10000"_s};
         m_a = std::make_unique<GatehousedProcess>(arguments);
         m_b = std::make_unique<GatehousedProcess>(arguments);
         QVERIFY(m_a->port() != m_b->port());
@@ -140,7 +144,8 @@ private slots:
         QCOMPARE(redisCli({u"EXISTS"_s, u"session:valid:"_s + id, u"session:"_s + id}), "2"_ba);
         // B answers from the shared cache, not from PostgreSQL: a change made behind the
         // server's back in the database does not show yet.
-        QVERIFY(exec(db(), u"UPDATE users SET email = 'renamed@example.org' WHERE id = ?::uuid"_s, {userId}));
+        QVERIFY(exec(db(), u"UPDATE users SET email = 'renamed@example.org' WHERE id = ?::uuid"_s,
+                     {userId}));
         const TestHttpResponse onB = call(*m_b, "GET", u"/api/v1/auth/session"_s, bearer(token));
         QCOMPARE(onB.status, 200);
         QCOMPARE(onB.json().value(u"user"_s).toObject().value(u"email"_s).toString(),
@@ -196,7 +201,9 @@ private slots:
             QCOMPARE(check(*m_b, t), 200);
         }
 
-        QCOMPARE(call(*m_a, "DELETE", u"/api/v1/auth/sessions?scope=others"_s, bearer(token)).status, 200);
+        QCOMPARE(
+            call(*m_a, "DELETE", u"/api/v1/auth/sessions?scope=others"_s, bearer(token)).status,
+            200);
         QCOMPARE(call(*m_b, "POST", u"/api/v1/auth/logout"_s, bearer(token)).status, 204);
         QTRY_COMPARE_WITH_TIMEOUT(listener.about(idFor(token)).size(), 1, 5000);
         QTest::qWait(1000); // time enough for a duplicate (an echo from the other instance) to show
@@ -211,13 +218,34 @@ private slots:
             QCOMPARE(event.value(u"by"_s).toString(), userId);
             QCOMPARE(event.value(u"reason"_s).toString(), reasons.at(i));
             QVERIFY(!event.value(u"instance"_s).toString().isEmpty());
-            QVERIFY(QDateTime::fromString(event.value(u"at"_s).toString(), Qt::ISODateWithMs).isValid());
+            QVERIFY(QDateTime::fromString(event.value(u"at"_s).toString(), Qt::ISODateWithMs)
+                        .isValid());
         }
         // Revoking what is already revoked publishes nothing.
         const QString fourth = insertSession(db(), userId);
-        QCOMPARE(call(*m_a, "DELETE", u"/api/v1/auth/sessions/"_s + idFor(second), bearer(fourth)).status, 404);
+        QCOMPARE(call(*m_a, "DELETE", u"/api/v1/auth/sessions/"_s + idFor(second), bearer(fourth))
+                     .status,
+                 404);
         QTest::qWait(300);
         QCOMPARE(listener.about(idFor(second)).size(), 1);
+    }
+
+    void theHttpsPublicUrlGivesTheOriginAndSecureCookies()
+    {
+        // Behind one https name the allowed origin is that name's, not the listen address.
+        const QString token = insertSession(db(), newUser());
+        QVERIFY(!token.isEmpty());
+        const QByteArray local = "http://127.0.0.1:" + QByteArray::number(m_a->port());
+        QCOMPARE(call(*m_a, "POST", u"/api/v1/auth/token"_s, cookie(token, local)).status, 403);
+        QCOMPARE(call(*m_b, "POST", u"/api/v1/auth/token"_s, cookie(token, kPublicUrl.toLatin1()))
+                     .status,
+                 200);
+        const TestHttpResponse out =
+            call(*m_a, "POST", u"/api/v1/auth/logout"_s, cookie(token, kPublicUrl.toLatin1()));
+        QCOMPARE(out.status, 204);
+        QCOMPARE(out.header("Set-Cookie"),
+                 "gh_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0; Secure"_ba);
+        QCOMPARE(check(*m_b, token), 401);
     }
 
     void eachJwksServesBothInstancesKeys()
@@ -243,7 +271,8 @@ private slots:
         Jwt::VerifyOptions options;
         options.issuer = kPublicUrl;
         options.audience = u"gatehouse"_s;
-        for (const auto &[jwt, keys, text] : {std::tuple{fromA.jwt, keysB, jwksB.body}, std::tuple{fromB.jwt, keysA, jwksA.body}}) {
+        for (const auto &[jwt, keys, text] :
+             {std::tuple{fromA.jwt, keysB, jwksB.body}, std::tuple{fromB.jwt, keysA, jwksA.body}}) {
             const auto verified = Jwt::verify(jwt, keys, options);
             QVERIFY2(verified.ok(), qPrintable(verified.ok() ? QString() : verified.error().code));
             QVERIFY(IndependentEs256::verify(jwt, text));
@@ -257,8 +286,9 @@ private slots:
         while (query.next()) {
             stored.append(query.value(0).toString());
             instances.insert(query.value(1).toString());
-            QVERIFY2(!QJsonDocument::fromJson(query.value(2).toByteArray()).object().contains(u"d"_s),
-                     "no private key in the database");
+            QVERIFY2(
+                !QJsonDocument::fromJson(query.value(2).toByteArray()).object().contains(u"d"_s),
+                "no private key in the database");
         }
         QVERIFY(stored.contains(fromA.kid) && stored.contains(fromB.kid));
         QVERIFY(instances.size() >= 2);

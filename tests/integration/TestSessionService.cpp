@@ -39,7 +39,8 @@ QString sharedUrl()
 // Computed here, not with the product's helper: sessions.id = sha256hex(token).
 QString sha256Hex(const QString &token)
 {
-    return QString::fromLatin1(QCryptographicHash::hash(token.toLatin1(), QCryptographicHash::Sha256).toHex());
+    return QString::fromLatin1(
+        QCryptographicHash::hash(token.toLatin1(), QCryptographicHash::Sha256).toHex());
 }
 
 QDateTime utcTime(const QJsonValue &value)
@@ -134,7 +135,8 @@ private slots:
         QCOMPARE(token.size(), 43);
         QVERIFY(QRegularExpression(u"^[A-Za-z0-9_-]{43}$"_s).match(token).hasMatch());
         const auto decoded = QByteArray::fromBase64Encoding(
-            token.toLatin1(), QByteArray::Base64UrlEncoding | QByteArray::AbortOnBase64DecodingErrors);
+            token.toLatin1(),
+            QByteArray::Base64UrlEncoding | QByteArray::AbortOnBase64DecodingErrors);
         QCOMPARE(decoded.decodingStatus, QByteArray::Base64DecodingStatus::Ok);
         QCOMPARE(decoded.decoded.size(), 32);
         const QString id = sha256Hex(token);
@@ -175,7 +177,8 @@ private slots:
         QCOMPARE(h.call({"GET", SessionCache::validKey(id)}).string, QByteArray("1"));
         for (const QByteArray &key : {SessionCache::validKey(id), SessionCache::dataKey(id)}) {
             const qint64 ttl = h.ttl(key);
-            QVERIFY2(ttl > 0 && ttl <= 300, qPrintable(QString::fromLatin1(key) + u" TTL "_s + QString::number(ttl)));
+            QVERIFY2(ttl > 0 && ttl <= 300,
+                     qPrintable(QString::fromLatin1(key) + u" TTL "_s + QString::number(ttl)));
         }
         const QJsonObject cached = h.cachedJson(id);
         QStringList keys = cached.keys();
@@ -376,7 +379,7 @@ private slots:
     {
         QTest::addColumn<int>("lifetime");
         QTest::addColumn<int>("idle");
-        QTest::addColumn<int>("after");  // seconds after creation: exactly the limit
+        QTest::addColumn<int>("after");   // seconds after creation: exactly the limit
         QTest::addColumn<bool>("cached"); // judged from Redis, or from the row after a miss
         QTest::newRow("absolute, cached") << 3600 << 7200 << 3600 << true;
         QTest::newRow("absolute, from postgres") << 3600 << 7200 << 3600 << false;
@@ -446,8 +449,8 @@ private slots:
             qint64 expected; // last_activity_at afterwards, seconds after t0
         };
         const Step steps[] = {
-            {30, false, 0},   {59, false, 0},    {60, true, 60},   {61, false, 60},
-            {119, false, 60}, {120, true, 120},  {150, false, 120}, {400, true, 400},
+            {30, false, 0},   {59, false, 0},   {60, true, 60},    {61, false, 60},
+            {119, false, 60}, {120, true, 120}, {150, false, 120}, {400, true, 400},
         };
         for (const Step &step : steps) {
             const QByteArray where = "at t0+" + QByteArray::number(step.at);
@@ -458,8 +461,9 @@ private slots:
             QVERIFY2(h.statementCalls() == (step.writes ? 1 : 0), where.constData());
             QVERIFY2(stored() == t0.addSecs(step.expected),
                      (where + " row has " + stored().toString(Qt::ISODate).toLatin1()).constData());
-            QVERIFY2(cached() == t0.addSecs(step.expected),
-                     (where + " cache has " + cached().toString(Qt::ISODate).toLatin1()).constData());
+            QVERIFY2(
+                cached() == t0.addSecs(step.expected),
+                (where + " cache has " + cached().toString(Qt::ISODate).toLatin1()).constData());
         }
 
         // The idle timeout counts from the last write: t0+400 + 1799 s is still fine (t0 + 1800
@@ -541,27 +545,28 @@ private slots:
         int failed = 0;
         QString sample;
         for (int i = 0; i < count; ++i)
-            cache.store(sample = sha256Hex(randomToken()), session(i),
-                        [&](bool ok) {
-                            if (ok)
-                                ++stored;
-                            else
-                                ++failed;
-                        });
+            cache.store(sample = sha256Hex(randomToken()), session(i), [&](bool ok) {
+                if (ok)
+                    ++stored;
+                else
+                    ++failed;
+            });
         QVERIFY(SessionServiceHarness::waitUntil([&] { return stored + failed == count; }, 60000));
         QCOMPARE(failed, 0);
         QCOMPARE(redis.cli({u"DBSIZE"_s}), QByteArray::number(2 * count + 2));
         const qint64 after = redisUsedMemory(redis);
         const qint64 perSession = (after - before) / count;
         qInfo("Redis memory per cached session: %lld bytes", perSession);
-        qInfo("(used_memory %lld -> %lld for %d sessions; redis-server %s; MEMORY USAGE of one "
-              "pair: %s + %s bytes, without the key tables and expiry entries)",
-              before, after, count,
-              redis.cli({u"INFO"_s, u"server"_s}).split('\n').value(1).trimmed().constData(),
-              redis.cli({u"MEMORY"_s, u"USAGE"_s, QString::fromLatin1(SessionCache::validKey(sample))})
-                  .constData(),
-              redis.cli({u"MEMORY"_s, u"USAGE"_s, QString::fromLatin1(SessionCache::dataKey(sample))})
-                  .constData());
+        qInfo(
+            "(used_memory %lld -> %lld for %d sessions; redis-server %s; MEMORY USAGE of one "
+            "pair: %s + %s bytes, without the key tables and expiry entries)",
+            before, after, count,
+            redis.cli({u"INFO"_s, u"server"_s}).split('\n').value(1).trimmed().constData(),
+            redis
+                .cli({u"MEMORY"_s, u"USAGE"_s, QString::fromLatin1(SessionCache::validKey(sample))})
+                .constData(),
+            redis.cli({u"MEMORY"_s, u"USAGE"_s, QString::fromLatin1(SessionCache::dataKey(sample))})
+                .constData());
         QVERIFY2(perSession > 0 && perSession < 2000, qPrintable(QString::number(perSession)));
     }
 };

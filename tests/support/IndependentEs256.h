@@ -12,7 +12,6 @@
 #include <QJsonObject>
 #include <QString>
 #include <QStringList>
-
 #include <memory>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -48,8 +47,8 @@ inline Owned<EVP_PKEY> keyFromXY(const QByteArray &x, const QByteArray &y)
     Owned<OSSL_PARAM_BLD> builder(OSSL_PARAM_BLD_new());
     if (!builder ||
         !OSSL_PARAM_BLD_push_utf8_string(builder.get(), OSSL_PKEY_PARAM_GROUP_NAME, "P-256", 0) ||
-        !OSSL_PARAM_BLD_push_octet_string(builder.get(), OSSL_PKEY_PARAM_PUB_KEY,
-                                          point.constData(), static_cast<size_t>(point.size())))
+        !OSSL_PARAM_BLD_push_octet_string(builder.get(), OSSL_PKEY_PARAM_PUB_KEY, point.constData(),
+                                          static_cast<size_t>(point.size())))
         return nullptr;
     Owned<OSSL_PARAM> params(OSSL_PARAM_BLD_to_param(builder.get()));
     Owned<EVP_PKEY_CTX> ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
@@ -118,7 +117,8 @@ inline bool verify(const QString &token, const QByteArray &jwksText)
 // The decoded header and payload of a compact JWS (no verification).
 inline QJsonObject part(const QString &token, int index)
 {
-    return QJsonDocument::fromJson(detail::fromB64Url(token.section(QLatin1Char('.'), index, index)))
+    return QJsonDocument::fromJson(
+               detail::fromB64Url(token.section(QLatin1Char('.'), index, index)))
         .object();
 }
 

@@ -58,14 +58,16 @@ QString insertSession(const QSqlDatabase &db, const QString &userId, const Sessi
     const QString token = newToken();
     const QDateTime expires = row.expiresAt.isValid() ? row.expiresAt : now.addDays(1);
     const QDateTime activity = row.lastActivityAt.isValid() ? row.lastActivityAt : now;
-    if (!exec(db,
-              QStringLiteral("INSERT INTO sessions (id, user_id, status, user_agent, ip, created_at, "
-                             "expires_at, last_activity_at, revoked_at, revoked_reason) "
-                             "VALUES (?, ?::uuid, ?, 'TestAgent/1.0', '127.0.0.1', ?, ?, ?, ?, ?)"),
-              {idFor(token), userId, row.status, qMin(activity, now), expires, activity,
-               row.status == QLatin1String("revoked") ? QVariant(now) : QVariant(QMetaType::fromType<QDateTime>()),
-               row.status == QLatin1String("revoked") ? QVariant(QStringLiteral("test"))
-                                                      : QVariant(QMetaType::fromType<QString>())}))
+    if (!exec(
+            db,
+            QStringLiteral("INSERT INTO sessions (id, user_id, status, user_agent, ip, created_at, "
+                           "expires_at, last_activity_at, revoked_at, revoked_reason) "
+                           "VALUES (?, ?::uuid, ?, 'TestAgent/1.0', '127.0.0.1', ?, ?, ?, ?, ?)"),
+            {idFor(token), userId, row.status, qMin(activity, now), expires, activity,
+             row.status == QLatin1String("revoked") ? QVariant(now)
+                                                    : QVariant(QMetaType::fromType<QDateTime>()),
+             row.status == QLatin1String("revoked") ? QVariant(QStringLiteral("test"))
+                                                    : QVariant(QMetaType::fromType<QString>())}))
         return {};
     return token;
 }
@@ -79,7 +81,8 @@ QString sessionsSnapshot(const QSqlDatabase &db)
     while (query.next()) {
         const QSqlRecord record = query.record();
         for (int i = 0; i < record.count(); ++i)
-            text += record.fieldName(i) + QLatin1Char('=') + query.value(i).toString() + QLatin1Char(';');
+            text += record.fieldName(i) + QLatin1Char('=') + query.value(i).toString() +
+                    QLatin1Char(';');
         text += QLatin1Char('\n');
     }
     return text;

@@ -49,7 +49,8 @@ inline Headers bearer(const QString &token)
 }
 inline Headers cookie(const QString &token, const QByteArray &origin = {})
 {
-    Headers headers{{QByteArrayLiteral("Cookie"), QByteArrayLiteral("gh_session=") + token.toLatin1()}};
+    Headers headers{
+        {QByteArrayLiteral("Cookie"), QByteArrayLiteral("gh_session=") + token.toLatin1()}};
     if (!origin.isEmpty())
         headers.append({QByteArrayLiteral("Origin"), origin});
     return headers;

@@ -19,7 +19,6 @@
 #include <QSqlQuery>
 #include <QSqlRecord>
 #include <QTest>
-
 #include <optional>
 
 using namespace Qt::StringLiterals;
@@ -34,8 +33,7 @@ Result<std::shared_ptr<const UserAgentParser>> sharedParser()
 }
 
 // Starts an asynchronous call and runs the event loop until its callback has run.
-template <typename T, typename Start>
-Result<T> await(Start start, int timeoutMs = 10000)
+template <typename T, typename Start> Result<T> await(Start start, int timeoutMs = 10000)
 {
     // Shared: a callback that comes after a timeout must not write into a dead stack frame.
     auto slot = std::make_shared<std::optional<Result<T>>>();
@@ -105,7 +103,8 @@ SessionServiceHarness::SessionServiceHarness(const QString &redisUrl, SessionSet
     m_redis = std::make_unique<RedisClient>(*endpoint);
     m_redis->start();
     if (!waitUntil([this] { return m_redis->isConnected(); }, 10000)) {
-        m_error = u"cannot connect to Redis at "_s + endpoint->describe() + u": "_s + m_redis->lastError();
+        m_error = u"cannot connect to Redis at "_s + endpoint->describe() + u": "_s +
+                  m_redis->lastError();
         return;
     }
 
@@ -163,8 +162,9 @@ User SessionServiceHarness::insertUser(const QString &role, const QString &statu
     user.role = role;
     user.status = status;
     QSqlQuery query(database());
-    query.prepare(u"INSERT INTO users (id, email, email_verified, first_name, last_name, role, status) "
-                  "VALUES (gen_random_uuid(), ?, TRUE, ?, ?, ?, ?) RETURNING id::text"_s);
+    query.prepare(
+        u"INSERT INTO users (id, email, email_verified, first_name, last_name, role, status) "
+        "VALUES (gen_random_uuid(), ?, TRUE, ?, ?, ?, ?) RETURNING id::text"_s);
     for (const QString &value : {user.email, user.firstName, user.lastName, role, status})
         query.addBindValue(value);
     if (!query.exec() || !query.next()) {
@@ -185,7 +185,8 @@ bool SessionServiceHarness::setUserStatus(const QString &userId, const QString &
     return query.exec() && query.numRowsAffected() == 1;
 }
 
-Result<SessionService::Created> SessionServiceHarness::create(const User &user, const QString &userAgent,
+Result<SessionService::Created> SessionServiceHarness::create(const User &user,
+                                                              const QString &userAgent,
                                                               const QHostAddress &client)
 {
     return await<SessionService::Created>(
@@ -194,7 +195,8 @@ Result<SessionService::Created> SessionServiceHarness::create(const User &user, 
 
 Result<SessionService::Checked> SessionServiceHarness::check(const QString &token)
 {
-    return await<SessionService::Checked>([&](auto done) { m_service->check(token, std::move(done)); });
+    return await<SessionService::Checked>(
+        [&](auto done) { m_service->check(token, std::move(done)); });
 }
 
 Result<bool> SessionServiceHarness::revoke(const QString &sessionId, const QString &reason,
@@ -204,7 +206,8 @@ Result<bool> SessionServiceHarness::revoke(const QString &sessionId, const QStri
         [&](auto done) { m_service->revoke(sessionId, reason, by, ownerUserId, std::move(done)); });
 }
 
-Result<int> SessionServiceHarness::revokeAllForUser(const QString &userId, const QString &exceptSessionId,
+Result<int> SessionServiceHarness::revokeAllForUser(const QString &userId,
+                                                    const QString &exceptSessionId,
                                                     const QString &reason, const QString &by)
 {
     return await<int>([&](auto done) {
@@ -272,7 +275,8 @@ QVariantMap SessionServiceHarness::userRow(const QString &userId) const
 QString SessionServiceHarness::snapshot() const
 {
     QString text;
-    for (const QString &sql : {u"SELECT * FROM sessions ORDER BY id"_s, u"SELECT * FROM users ORDER BY id"_s}) {
+    for (const QString &sql :
+         {u"SELECT * FROM sessions ORDER BY id"_s, u"SELECT * FROM users ORDER BY id"_s}) {
         QSqlQuery query(database());
         if (!query.exec(sql))
             return u"error: "_s + query.lastError().text();
@@ -299,7 +303,8 @@ bool SessionServiceHarness::waitUntil(const std::function<bool()> &condition, in
     }
 }
 
-EventInbox::EventInbox(const QString &redisUrl, const QList<QByteArray> &channels) : m_channels(channels)
+EventInbox::EventInbox(const QString &redisUrl, const QList<QByteArray> &channels)
+    : m_channels(channels)
 {
     auto endpoint = RedisEndpoint::fromUrl(redisUrl);
     if (!endpoint)

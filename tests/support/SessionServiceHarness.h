@@ -14,7 +14,6 @@
 #include <QSqlDatabase>
 #include <QString>
 #include <QVariantMap>
-
 #include <functional>
 #include <memory>
 
@@ -82,8 +81,8 @@ public:
     // Redis through the harness's own client.
     RedisReply call(const QList<QByteArray> &command, int timeoutMs = 5000);
     bool exists(const QByteArray &key);
-    qint64 ttl(const QByteArray &key); // -2 missing, -1 no TTL
-    bool isCached(const QString &sessionId); // both session:valid:{id} and session:{id}
+    qint64 ttl(const QByteArray &key);         // -2 missing, -1 no TTL
+    bool isCached(const QString &sessionId);   // both session:valid:{id} and session:{id}
     bool isUncached(const QString &sessionId); // neither key
     void dropCache(const QString &sessionId);
     // session:{id} parsed (empty object when missing or not JSON).
@@ -136,10 +135,10 @@ private:
 
 // "CODE: message" of a failed result, empty for a success: for QVERIFY2, whose message is
 // evaluated even when the check passes.
-template <typename T>
-QByteArray failureText(const Result<T> &result)
+template <typename T> QByteArray failureText(const Result<T> &result)
 {
-    return result ? QByteArray() : (result.error().code + QStringLiteral(": ") + result.error().message).toUtf8();
+    return result ? QByteArray()
+                  : (result.error().code + QStringLiteral(": ") + result.error().message).toUtf8();
 }
 
 // INFO commandstats of a LocalRedis: command name → calls since the last CONFIG RESETSTAT,
