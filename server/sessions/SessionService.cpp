@@ -228,9 +228,14 @@ void SessionService::revoke(const QString &sessionId, const QString &reason, con
         return;
     }
     if (!revoked->has_value()) {
-        // Nothing active to revoke — perhaps a retry after Redis failed us. Evicting the cache
-        // entry is harmless either way: an active session just refills on its next check.
-        m_cache.invalidate({sessionId}, false);
+        // Nothing active to revoke: perhaps a retry after Redis failed us. If the session is
+        // the caller's and already ended, make sure no cache entry keeps it alive; another
+        // user's session is left exactly as it was.
+        using Found = std::optional<Session>;
+        auto found = withRepository<Found>([&](SessionRepository &r) { return r.find(sessionId); });
+        if (found && found->has_value() && !(*found)->isActive() &&
+            (ownerUserId.isEmpty() || (*found)->userId == ownerUserId))
+            m_cache.invalidate({sessionId}, true);
         done(false);
         return;
     }
@@ -296,7 +301,16 @@ void SessionService::invalidateReliably(const QStringList &ids, int attemptsLeft
 
 Result<QList<Session>> SessionService::listForUser(const QString &userId)
 {
-    return withRepository<QList<Session>>([&](SessionRepository &r) { return r.listForUser(userId, true); });
+    auto sessions = withRepository<QList<Session>>([&](SessionRepository &r) { return r.listForUser(userId, true); });
+    if (!sessions)
+        return sessions;
+    // Rows past their time stay 'active' until the sweeper runs: they are not active sessions.
+    const QDateTime now = m_deps.clock();
+    QList<Session> live;
+    for (const Session &session : *sessions)
+        if (!expired(session.expiresAt, session.lastActivityAt, now))
+            live.append(session);
+    return live;
 }
 
 void SessionService::sweep(int limit, std::function<void(Result<int>)> done)
