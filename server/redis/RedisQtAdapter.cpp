@@ -111,4 +111,23 @@ void ignoreSigpipeOnce()
     std::call_once(once, [] { std::signal(SIGPIPE, SIG_IGN); });
 }
 
+redisAsyncContext *openContext(const RedisEndpoint &endpoint, QString *why)
+{
+    const QByteArray host = endpoint.host.toUtf8();
+    const QByteArray path = endpoint.socketPath.toUtf8();
+    redisAsyncContext *context = endpoint.isUnix()
+                                     ? redisAsyncConnectUnix(path.constData())
+                                     : redisAsyncConnect(host.constData(), endpoint.port);
+    if (!context) {
+        *why = QStringLiteral("out of memory");
+        return nullptr;
+    }
+    if (context->err) {
+        *why = QString::fromUtf8(context->errstr);
+        redisAsyncFree(context);
+        return nullptr;
+    }
+    return context;
+}
+
 } // namespace RedisHiredis

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "RedisEndpoint.h"
 #include "RedisReply.h"
 
 class QObject;
@@ -44,4 +45,7 @@ RedisReply convert(const redisReply *reply);
 // hiredis writes with write(2), which raises SIGPIPE on a peer that went away; the default
 // action would kill the whole server. Qt's own sockets already avoid it with MSG_NOSIGNAL.
 void ignoreSigpipeOnce();
+// Starts a non-blocking connection to the endpoint (unix socket or TCP). Null with `why` set
+// when hiredis failed at once; the caller then schedules its reconnect.
+redisAsyncContext *openContext(const RedisEndpoint &endpoint, QString *why);
 } // namespace RedisHiredis

@@ -70,18 +70,9 @@ void RedisSubscriber::connectNow()
 {
     if (m_context || m_destroying)
         return;
-    const QByteArray host = m_endpoint.host.toUtf8();
-    const QByteArray path = m_endpoint.socketPath.toUtf8();
-    redisAsyncContext *context = m_endpoint.isUnix()
-                                     ? redisAsyncConnectUnix(path.constData())
-                                     : redisAsyncConnect(host.constData(), m_endpoint.port);
+    QString why;
+    redisAsyncContext *context = RedisHiredis::openContext(m_endpoint, &why);
     if (!context) {
-        scheduleReconnect(QStringLiteral("out of memory"));
-        return;
-    }
-    if (context->err) {
-        const QString why = QString::fromUtf8(context->errstr);
-        redisAsyncFree(context);
         scheduleReconnect(why);
         return;
     }
