@@ -17,6 +17,7 @@ RedisClient::RedisClient(RedisEndpoint endpoint, Options options, QObject *paren
     : QObject(parent), m_endpoint(std::move(endpoint)), m_options(options)
 {
     RedisHiredis::ignoreSigpipeOnce();
+    m_backoff.configure(m_options.reconnectMinMs, m_options.reconnectMaxMs);
     m_clock.start();
     m_connectTimer.setSingleShot(true);
     m_reconnectTimer.setSingleShot(true);
@@ -197,15 +198,13 @@ void RedisClient::scheduleReconnect(const QString &reason)
     m_connectTimer.stop();
     if (m_destroying)
         return;
-    const bool firstFailure = m_backoffMs == 0;
-    if (reason != m_lastError || firstFailure)
+    bool worthLogging = false;
+    const int delayMs = m_backoff.next(reason, &worthLogging);
+    if (worthLogging)
         Log::warning(QStringLiteral("redis.unavailable"),
                      {{QStringLiteral("endpoint"), m_endpoint.describe()},
                       {QStringLiteral("reason"), reason}});
-    m_lastError = reason;
-    m_backoffMs = firstFailure ? m_options.reconnectMinMs
-                               : qMin(m_backoffMs * 2, m_options.reconnectMaxMs);
-    m_reconnectTimer.start(m_backoffMs);
+    m_reconnectTimer.start(delayMs);
 }
 
 void RedisClient::onConnect(const redisAsyncContext *context, int status)
@@ -223,8 +222,8 @@ void RedisClient::onConnect(const redisAsyncContext *context, int status)
         return;
     }
     self->m_connected = true;
-    self->m_backoffMs = 0;
-    self->m_lastError.clear();
+    self->m_backoff.resetDelay();
+    self->m_backoff.clearError();
     Log::info(QStringLiteral("redis.connected"),
               {{QStringLiteral("endpoint"), self->m_endpoint.describe()}});
     emit self->connected();

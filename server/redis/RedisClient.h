@@ -40,7 +40,7 @@ public:
     void start();                  // connect now; afterwards reconnects by itself
     bool isConnected() const { return m_connected; }
     const RedisEndpoint &endpoint() const { return m_endpoint; }
-    QString lastError() const { return m_lastError; }
+    QString lastError() const { return m_backoff.lastError(); }
 
     // Sends one command. The callback always runs exactly once (never synchronously inside
     // this call): with the reply, or with a transport failure (NOT_CONNECTED, TIMEOUT,
@@ -82,9 +82,8 @@ private:
     QTimer m_connectTimer;
     QTimer m_reconnectTimer;
     QTimer m_timeoutTimer;
-    int m_backoffMs = 0;
+    RedisBackoff m_backoff;
     bool m_connected = false;
     bool m_started = false;
     bool m_destroying = false;
-    QString m_lastError;
 };

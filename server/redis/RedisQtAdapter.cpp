@@ -70,6 +70,15 @@ void RedisQtAdapter::cleanup(void *data)
     }
 }
 
+int RedisBackoff::next(const QString &reason, bool *worthLogging)
+{
+    const bool firstFailure = m_delayMs == 0;
+    *worthLogging = firstFailure || reason != m_lastError;
+    m_lastError = reason;
+    m_delayMs = firstFailure ? m_minMs : qMin(m_delayMs * 2, m_maxMs);
+    return m_delayMs;
+}
+
 namespace RedisHiredis {
 
 RedisReply convert(const redisReply *reply)

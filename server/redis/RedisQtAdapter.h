@@ -39,6 +39,25 @@ private:
     QSocketNotifier *m_writeNotifier = nullptr;
 };
 
+// Exponential reconnect backoff shared by the command and subscriber connections, with the
+// rule for logging: the first failure of a streak or a new reason, not every retry.
+class RedisBackoff
+{
+public:
+    void configure(int minMs, int maxMs) { m_minMs = minMs; m_maxMs = maxMs; }
+    // The delay before the next attempt; *worthLogging says whether to log this failure.
+    int next(const QString &reason, bool *worthLogging);
+    void resetDelay() { m_delayMs = 0; }
+    void clearError() { m_lastError.clear(); }
+    const QString &lastError() const { return m_lastError; }
+
+private:
+    int m_minMs = 50;
+    int m_maxMs = 5000;
+    int m_delayMs = 0;
+    QString m_lastError;
+};
+
 namespace RedisHiredis {
 // An owned copy of a hiredis reply.
 RedisReply convert(const redisReply *reply);

@@ -15,6 +15,7 @@ RedisSubscriber::RedisSubscriber(RedisEndpoint endpoint, Options options, QObjec
     : QObject(parent), m_endpoint(std::move(endpoint)), m_options(options)
 {
     RedisHiredis::ignoreSigpipeOnce();
+    m_backoff.configure(m_options.reconnectMinMs, m_options.reconnectMaxMs);
     m_connectTimer.setSingleShot(true);
     m_reconnectTimer.setSingleShot(true);
     connect(&m_connectTimer, &QTimer::timeout, this, [this] {
@@ -141,15 +142,13 @@ void RedisSubscriber::scheduleReconnect(const QString &reason)
     m_connectTimer.stop();
     if (m_destroying)
         return;
-    const bool firstFailure = m_backoffMs == 0;
-    if (reason != m_lastError || firstFailure)
+    bool worthLogging = false;
+    const int delayMs = m_backoff.next(reason, &worthLogging);
+    if (worthLogging)
         Log::warning(QStringLiteral("redis.subscriber_unavailable"),
                      {{QStringLiteral("endpoint"), m_endpoint.describe()},
                       {QStringLiteral("reason"), reason}});
-    m_lastError = reason;
-    m_backoffMs =
-        firstFailure ? m_options.reconnectMinMs : qMin(m_backoffMs * 2, m_options.reconnectMaxMs);
-    m_reconnectTimer.start(m_backoffMs);
+    m_reconnectTimer.start(delayMs);
 }
 
 void RedisSubscriber::onConnect(const redisAsyncContext *context, int status)
@@ -166,14 +165,14 @@ void RedisSubscriber::onConnect(const redisAsyncContext *context, int status)
         return;
     }
     self->m_connected = true;
-    self->m_lastError.clear();
+    self->m_backoff.clearError();
     Log::info(QStringLiteral("redis.subscriber_connected"),
               {{QStringLiteral("endpoint"), self->m_endpoint.describe()},
                {QStringLiteral("channels"), static_cast<qint64>(self->m_channels.size())}});
     // The backoff is reset only once Redis has confirmed a subscription (or when there is
     // nothing to subscribe to), so a server that accepts and then drops us is not hammered.
     if (self->m_channels.isEmpty())
-        self->m_backoffMs = 0;
+        self->m_backoff.resetDelay();
     else
         self->sendSubscribe(self->m_channels.values());
     emit self->connected();
@@ -234,7 +233,7 @@ void RedisSubscriber::handlePush(const RedisReply &reply)
         if (!m_channels.contains(channel))
             return;
         m_confirmed.insert(channel);
-        m_backoffMs = 0;
+        m_backoff.resetDelay();
         emit subscribed(channel);
     } else if (kind == "unsubscribe") {
         m_confirmed.remove(channel);

@@ -45,7 +45,7 @@ public:
     bool isSubscribed(const QByteArray &channel) const { return m_confirmed.contains(channel); }
     QSet<QByteArray> channels() const { return m_channels; }
     const RedisEndpoint &endpoint() const { return m_endpoint; }
-    QString lastError() const { return m_lastError; }
+    QString lastError() const { return m_backoff.lastError(); }
 
 signals:
     void connected();
@@ -73,9 +73,8 @@ private:
     QSet<QByteArray> m_confirmed; // what Redis confirmed on this connection
     QTimer m_connectTimer;
     QTimer m_reconnectTimer;
-    int m_backoffMs = 0;
+    RedisBackoff m_backoff;
     bool m_connected = false;
     bool m_started = false;
     bool m_destroying = false;
-    QString m_lastError;
 };
