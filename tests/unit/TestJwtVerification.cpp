@@ -12,6 +12,7 @@
 #include "server/crypto/Jwt.h"
 #include "server/crypto/JwtKeyRing.h"
 #include "server/secrets/SecretStore.h"
+#include "tests/support/IndependentEs256.h"
 
 #include <QFile>
 #include <QJsonDocument>
@@ -73,29 +74,14 @@ QString b64(const QByteArray &bytes)
     return QString::fromLatin1(Crypto::base64UrlEncode(bytes));
 }
 
-// Plain Qt base64url decoding (not our strict decoder): independent on purpose.
-QByteArray fromB64Url(const QString &text)
-{
-    return QByteArray::fromBase64(text.toLatin1(), QByteArray::Base64UrlEncoding);
-}
 
-// Public key via OSSL_PARAM_BLD + EVP_PKEY_fromdata (SEC 1 uncompressed point).
+// Independent helpers shared with the HTTP tests (tests/support/IndependentEs256.h): plain Qt
+// base64url decoding, the key built from x/y with EVP_PKEY_fromdata, and JOSE → DER.
+using IndependentEs256::detail::fromB64Url;
+using IndependentEs256::detail::joseToDer;
 Owned<EVP_PKEY> keyFromParams(const QByteArray &x, const QByteArray &y)
 {
-    const QByteArray point = QByteArray(1, '\x04') + x + y;
-    Owned<OSSL_PARAM_BLD> builder(OSSL_PARAM_BLD_new());
-    if (!builder ||
-        !OSSL_PARAM_BLD_push_utf8_string(builder.get(), OSSL_PKEY_PARAM_GROUP_NAME, "P-256", 0) ||
-        !OSSL_PARAM_BLD_push_octet_string(builder.get(), OSSL_PKEY_PARAM_PUB_KEY, point.constData(),
-                                          static_cast<size_t>(point.size())))
-        return nullptr;
-    Owned<OSSL_PARAM> params(OSSL_PARAM_BLD_to_param(builder.get()));
-    Owned<EVP_PKEY_CTX> ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
-    EVP_PKEY *key = nullptr;
-    if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
-        EVP_PKEY_fromdata(ctx.get(), &key, EVP_PKEY_PUBLIC_KEY, params.get()) != 1)
-        return nullptr;
-    return Owned<EVP_PKEY>(key);
+    return Owned<EVP_PKEY>(IndependentEs256::detail::keyFromXY(x, y).release());
 }
 
 // SubjectPublicKeyInfo DER for a P-256 point: fixed prefix (id-ecPublicKey, prime256v1,
@@ -121,25 +107,6 @@ QByteArray pem(const QByteArray &der, const char *label)
     return out + "-----END "_ba + label + "-----\n"_ba;
 }
 
-// JOSE r||s → DER ECDSA-Sig-Value.
-QByteArray joseToDer(const QByteArray &jose)
-{
-    if (jose.size() != 64)
-        return {};
-    const auto *raw = reinterpret_cast<const unsigned char *>(jose.constData());
-    Owned<ECDSA_SIG> sig(ECDSA_SIG_new());
-    BIGNUM *r = BN_bin2bn(raw, 32, nullptr);
-    BIGNUM *s = BN_bin2bn(raw + 32, 32, nullptr);
-    if (!sig || !r || !s || ECDSA_SIG_set0(sig.get(), r, s) != 1) {
-        BN_free(r);
-        BN_free(s);
-        return {};
-    }
-    QByteArray der(i2d_ECDSA_SIG(sig.get(), nullptr), '\0');
-    auto *out = reinterpret_cast<unsigned char *>(der.data());
-    i2d_ECDSA_SIG(sig.get(), &out);
-    return der;
-}
 
 // DER ECDSA-Sig-Value → JOSE r||s.
 QByteArray derToJose(const QByteArray &der)
