@@ -10,9 +10,12 @@ Error sqlError(const QSqlQuery &query)
                             !query.driver() || !query.driver()->isOpen() ||
                             error.text().contains(QLatin1String("server closed the connection")) ||
                             error.text().contains(QLatin1String("no connection to the server"));
-    return makeError(connection ? QStringLiteral("DATABASE_UNAVAILABLE")
-                                : QStringLiteral("DATABASE_ERROR"),
-                     error.text());
+    if (connection)
+        return makeError(QStringLiteral("DATABASE_UNAVAILABLE"), error.text());
+    // SQLSTATE 23505: a unique constraint refused the row (an email or id taken meanwhile).
+    if (error.nativeErrorCode() == QLatin1String("23505"))
+        return makeError(QStringLiteral("DATABASE_CONFLICT"), error.text());
+    return makeError(QStringLiteral("DATABASE_ERROR"), error.text());
 }
 
 Result<QSqlQuery *> PreparedStatements::get(const QString &sql)

@@ -21,7 +21,8 @@ public:
     QSqlDatabase &database() { return m_database; }
 
     // Runs a prepared statement with `values` bound in order. Connection failures come back as
-    // DATABASE_UNAVAILABLE, everything else as DATABASE_ERROR; the message is the driver's.
+    // DATABASE_UNAVAILABLE, unique violations as DATABASE_CONFLICT, everything else as
+    // DATABASE_ERROR; the message is the driver's.
     Result<QSqlQuery *> run(const QString &sql, const QVariantList &values);
 
 private:

@@ -24,4 +24,7 @@ struct AppServices
     std::shared_ptr<JwtKeyRing> jwtKeys;               // null: no access tokens
     AuthSettings auth;
     SessionSettings sessions;
+    // AES-256-GCM key for data encrypted at rest (TOTP secrets), from the secret store. Never
+    // logged. Instances sharing one database must share it (see README, "Several instances").
+    QByteArray dataEncryptionKey;
 };

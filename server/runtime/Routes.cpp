@@ -7,6 +7,7 @@
 #include "server/http/WorkerContext.h"
 #include "server/ratelimit/RateLimitGate.h"
 #include "server/sessions/SessionRoutes.h"
+#include "server/web/WebRoutes.h"
 
 namespace Routes {
 void installAll(Router &router, WorkerContext &context)
@@ -14,6 +15,7 @@ void installAll(Router &router, WorkerContext &context)
     HealthRoutes::install(router, context);
     MetricsRoutes::install(router, context);
     SessionRoutes::install(router, context);
+    WebRoutes::install(router, context);
     if (context.benchRoutes())
         BenchRoutes::install(router, context);
     // Client address and rate limits before every handler (Exempt routes: address only).

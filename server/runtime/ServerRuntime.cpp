@@ -115,6 +115,7 @@ Status ServerRuntime::prepare()
         setState(ServerStatus::State::Failed, services.error().message);
         return services.error();
     }
+    (*services)->dataEncryptionKey = m_dataEncryptionKey;
     m_services = *services;
     if (Status refreshed = AppServicesBuilder::refreshKeys(*m_services, m_databaseUrl); !refreshed)
         Log::warning(QStringLiteral("jwt.refresh_failed"), {{QStringLiteral("error"), refreshed.error().message}});
