@@ -4,10 +4,13 @@
 #include "server/runtime/HeadlessMain.h"
 #include "server/runtime/ServerController.h"
 #include "ui/MainWindow.h"
+#include "ui/pages/SettingsPage.h"
 
 #include <QApplication>
 #include <QCoreApplication>
+#include <QFile>
 
+#include <algorithm>
 #include <memory>
 
 namespace {
@@ -33,6 +36,14 @@ int main(int argc, char *argv[])
     QCoreApplication::setApplicationName(QStringLiteral("gatehouse"));
     QCoreApplication::setApplicationVersion(QStringLiteral(GATEHOUSE_VERSION));
     QApplication::setDesktopFileName(QStringLiteral("gatehouse"));
+    // The file the Settings page edits, unless another one is named.
+    const QStringList arguments = QCoreApplication::arguments();
+    const bool named = std::any_of(arguments.cbegin(), arguments.cend(), [](const QString &a) {
+        return a == QStringLiteral("--config") || a.startsWith(QStringLiteral("--config="));
+    });
+    if (!named && qEnvironmentVariableIsEmpty("GATEHOUSE_CONFIG") &&
+        QFile::exists(SettingsPage::defaultConfigPath()))
+        qputenv("GATEHOUSE_CONFIG", SettingsPage::defaultConfigPath().toLocal8Bit());
     Config config;
     if (auto exitCode = HeadlessMain::handleConfig(QStringLiteral("gatehouse"), &config))
         return *exitCode;

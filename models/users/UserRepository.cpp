@@ -79,7 +79,8 @@ Result<std::optional<User>> UserRepository::findByProvider(const QString &type, 
                    {type, providerId});
 }
 
-Result<User> UserRepository::createWithProvider(const NewUser &user, const ProviderLink &provider)
+Result<User> UserRepository::createWithProvider(const NewUser &user, const ProviderLink &provider,
+                                                const std::function<Status()> &alsoInTransaction)
 {
     QSqlDatabase &db = m_sql.database();
     if (!db.transaction())
@@ -110,6 +111,12 @@ Result<User> UserRepository::createWithProvider(const NewUser &user, const Provi
     if (Status linked = addProvider(created.id, provider); !linked) {
         db.rollback();
         return linked.error();
+    }
+    if (alsoInTransaction) {
+        if (Status also = alsoInTransaction(); !also) {
+            db.rollback();
+            return also.error();
+        }
     }
     if (!db.commit())
         return makeError(QStringLiteral("DATABASE_ERROR"), QStringLiteral("commit failed"));

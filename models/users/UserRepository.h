@@ -6,6 +6,7 @@
 
 #include <QJsonObject>
 
+#include <functional>
 #include <optional>
 
 // The `users` row as a sign-up flow creates it. The TOTP secret arrives already encrypted
@@ -49,8 +50,11 @@ public:
     Result<std::optional<User>> findByProvider(const QString &type, const QString &providerId);
 
     // Inserts the user and its first auth_providers row in one transaction, so a user never
-    // exists without a way to sign in. Returns the row as stored.
-    Result<User> createWithProvider(const NewUser &user, const ProviderLink &provider);
+    // exists without a way to sign in. Returns the row as stored. `alsoInTransaction` (optional)
+    // writes the rows that belong with them (a passkey credential) on the same connection before
+    // the commit; its error rolls everything back.
+    Result<User> createWithProvider(const NewUser &user, const ProviderLink &provider,
+                                    const std::function<Status()> &alsoInTransaction = {});
     // Adds a provider row to an existing user (linking). PROVIDER_TAKEN when that
     // (type, providerId) already belongs to someone.
     Status addProvider(const QString &userId, const ProviderLink &provider);

@@ -1,4 +1,5 @@
 #include "ConfigLoader.h"
+#include "server/oauth/OAuthOptions.h"
 
 #include <QDir>
 #include <QFile>
@@ -68,6 +69,8 @@ const Binding kBindings[] = {
      [](const Config &c) { return QString::number(c.shutdownTimeoutSeconds); }},
     {u"data-dir", [](Config &c, const Value &v) { c.dataDir = v.text; },
      [](const Config &c) { return c.dataDir; }},
+    {u"avatar-dir", [](Config &c, const Value &v) { c.avatarDir = v.text; },
+     [](const Config &c) { return c.avatarDir; }},
     {u"database-url", [](Config &c, const Value &v) { c.databaseUrl = v.text; },
      [](const Config &c) { return c.databaseUrl; }},
     {u"redis-url", [](Config &c, const Value &v) { c.redisUrl = v.text; },
@@ -137,6 +140,60 @@ const Binding kBindings[] = {
      [](const Config &c) { return QString::number(c.jwtKeyMaxAgeDays); }},
     {u"token-audience", [](Config &c, const Value &v) { c.tokenAudience = v.text; },
      [](const Config &c) { return c.tokenAudience; }},
+    {u"totp-issuer", [](Config &c, const Value &v) { c.totpIssuer = v.text; },
+     [](const Config &c) { return c.totpIssuer; }},
+    {u"totp-lockout-attempts", [](Config &c, const Value &v) { c.totpLockoutAttempts = v.number; },
+     [](const Config &c) { return QString::number(c.totpLockoutAttempts); }},
+    {u"totp-lockout-window", [](Config &c, const Value &v) { c.totpLockoutWindowSeconds = v.number; },
+     [](const Config &c) { return QString::number(c.totpLockoutWindowSeconds); }},
+    {u"totp-lockout-duration", [](Config &c, const Value &v) { c.totpLockoutDurationSeconds = v.number; },
+     [](const Config &c) { return QString::number(c.totpLockoutDurationSeconds); }},
+    {u"rp-id", [](Config &c, const Value &v) { c.rpId = v.text.toLower(); },
+     [](const Config &c) { return c.rpId; }},
+    {u"rp-name", [](Config &c, const Value &v) { c.rpName = v.text; },
+     [](const Config &c) { return c.rpName; }},
+    {u"webauthn-user-verification", [](Config &c, const Value &v) { c.webauthnUserVerification = v.text; },
+     [](const Config &c) { return c.webauthnUserVerification; }},
+    {u"webauthn-attestation", [](Config &c, const Value &v) { c.webauthnAttestation = v.text; },
+     [](const Config &c) { return c.webauthnAttestation; }},
+    {u"webauthn-cross-origin",
+     [](Config &c, const Value &v) {
+         c.webauthnCrossOrigin.clear();
+         if (v.text != u"off")
+             for (const QString &origin : v.text.split(u',', Qt::SkipEmptyParts))
+                 c.webauthnCrossOrigin.append(origin.trimmed());
+     },
+     [](const Config &c) {
+         return c.webauthnCrossOrigin.isEmpty() ? u"off"_s : c.webauthnCrossOrigin.join(u',');
+     }},
+    {u"webauthn-counter-policy", [](Config &c, const Value &v) { c.webauthnCounterPolicy = v.text; },
+     [](const Config &c) { return c.webauthnCounterPolicy; }},
+    {u"smtp-host", [](Config &c, const Value &v) { c.smtpHost = v.text; },
+     [](const Config &c) { return c.smtpHost; }},
+    {u"smtp-port", [](Config &c, const Value &v) { c.smtpPort = v.number; },
+     [](const Config &c) { return QString::number(c.smtpPort); }},
+    {u"smtp-security", [](Config &c, const Value &v) { c.smtpSecurity = v.text; },
+     [](const Config &c) { return c.smtpSecurity; }},
+    {u"smtp-user", [](Config &c, const Value &v) { c.smtpUser = v.text; },
+     [](const Config &c) { return c.smtpUser; }},
+    {u"smtp-from", [](Config &c, const Value &v) { c.smtpFrom = v.text; },
+     [](const Config &c) { return c.smtpFrom; }},
+    {u"smtp-from-name", [](Config &c, const Value &v) { c.smtpFromName = v.text; },
+     [](const Config &c) { return c.smtpFromName; }},
+    {u"smtp-timeout", [](Config &c, const Value &v) { c.smtpTimeoutSeconds = v.number; },
+     [](const Config &c) { return QString::number(c.smtpTimeoutSeconds); }},
+    {u"sms-driver", [](Config &c, const Value &v) { c.smsDriver = v.text; },
+     [](const Config &c) { return c.smsDriver; }},
+    {u"sms-url", [](Config &c, const Value &v) { c.smsUrl = v.text; },
+     [](const Config &c) { return c.smsUrl; }},
+    {u"sms-account-sid", [](Config &c, const Value &v) { c.smsAccountSid = v.text; },
+     [](const Config &c) { return c.smsAccountSid; }},
+    {u"sms-from", [](Config &c, const Value &v) { c.smsFrom = v.text; },
+     [](const Config &c) { return c.smsFrom; }},
+    {u"sms-timeout", [](Config &c, const Value &v) { c.smsTimeoutSeconds = v.number; },
+     [](const Config &c) { return QString::number(c.smsTimeoutSeconds); }},
+    {u"phone-default-region", [](Config &c, const Value &v) { c.phoneDefaultRegion = v.text.toUpper(); },
+     [](const Config &c) { return c.phoneDefaultRegion; }},
     {u"secret-store", [](Config &c, const Value &v) { c.secretStore = v.text; },
      [](const Config &c) { return c.secretStore; }},
     {u"bench-routes", [](Config &c, const Value &v) { c.benchRoutes = v.text == u"on"; },
@@ -206,7 +263,8 @@ QString unknownKeyMessage(const QString &key)
 
 // Flags: --key value, --key=value, and the action flags. Returns the settings in order.
 QList<Setting> parseFlags(const QStringList &arguments, Problems &problems,
-                          LoadedConfig::Action &action, bool &checkConfig, bool &rotateKey)
+                          LoadedConfig::Action &action, bool &checkConfig, bool &rotateKey,
+                          QString &storeSecret)
 {
     QList<Setting> settings;
     bool afterUnknownFlag = false;
@@ -215,6 +273,18 @@ QList<Setting> parseFlags(const QStringList &arguments, Problems &problems,
         const bool maybeValueOfUnknown = std::exchange(afterUnknownFlag, false);
         const qsizetype eq = argument.indexOf(u'=');
         const QString name = eq < 0 ? argument : argument.left(eq);
+        if (name == u"--store-secret") { // the secrets an administrator provides (delivery)
+            const QString secret = eq >= 0 ? argument.mid(eq + 1)
+                                   : i + 1 < arguments.size() ? arguments[++i] : QString();
+            if (secret != u"smtp-password" && secret != u"sms-auth-token" &&
+                !OAuthOptions::isClientSecretName(secret)) // oauth: social sign-in client secrets
+                problems.add(kInvalid, name,
+                             u"names smtp-password, sms-auth-token or oauth-PROVIDER-client-secret"_s,
+                             argument);
+            else
+                storeSecret = secret;
+            continue;
+        }
         if (name == u"--help" || name == u"-h" || name == u"--version" ||
             name == u"--check-config" || name == u"--rotate-jwt-key") {
             if (eq >= 0) {
@@ -276,6 +346,8 @@ QList<Setting> readEnvironment(const QProcessEnvironment &environment, Problems 
     return settings;
 }
 
+} // namespace
+
 // Unquotes a value: "…" with \" and \\ escapes, then only a comment may follow. Unquoted,
 // the value ends at whitespace followed by # or ;, so URLs and paths need no quotes.
 Result<QString> parseFileValue(const QString &rest)
@@ -311,6 +383,8 @@ Result<QString> parseFileValue(const QString &rest)
     }
     return makeError(kInvalid, u"unterminated quoted value"_s);
 }
+
+namespace {
 
 QList<Setting> parseFile(const QString &path, const QByteArray &contents, Problems &problems)
 {
@@ -407,13 +481,15 @@ Result<LoadedConfig> load(const QStringList &arguments, const QProcessEnvironmen
     bool checkConfig = false;
     bool rotateKey = false;
     const QList<Setting> flags =
-        parseFlags(arguments, problems, loaded.action, checkConfig, rotateKey);
+        parseFlags(arguments, problems, loaded.action, checkConfig, rotateKey, loaded.secretName);
     if (loaded.action != LoadedConfig::Action::Run)
         return loaded;
     if (checkConfig)
         loaded.action = LoadedConfig::Action::CheckConfig;
     else if (rotateKey)
         loaded.action = LoadedConfig::Action::RotateJwtKey;
+    else if (!loaded.secretName.isEmpty())
+        loaded.action = LoadedConfig::Action::StoreSecret;
 
     problems.layer = Layer::Environment;
     const QList<Setting> variables = readEnvironment(environment, problems);
@@ -467,7 +543,8 @@ Result<LoadedConfig> load(const QStringList &arguments, const QProcessEnvironmen
                 continue;
             const Option *option = ConfigSchema::find(setting.key);
             const Binding *binding = findBinding(setting.key);
-            if (!option || !binding) { // a schema row without its binding line: a bug
+            const bool oauth = OAuthOptions::owns(setting.key); // bound by its own table
+            if (!option || (!binding && !oauth)) { // a schema row without its binding line: a bug
                 problems.add(kInvalid, setting.key, u"is not bound to Config"_s, setting.source);
                 continue;
             }
@@ -477,7 +554,10 @@ Result<LoadedConfig> load(const QStringList &arguments, const QProcessEnvironmen
                              setting.source);
                 continue;
             }
-            binding->apply(loaded.config, *value);
+            if (binding)
+                binding->apply(loaded.config, *value);
+            else
+                OAuthOptions::apply(loaded.config, setting.key, *value);
         }
     }
     if (!problems.empty())
@@ -509,6 +589,11 @@ QString helpText(const QString &programName)
             u"and exit\n"_s
             u"  --rotate-jwt-key\n      Make a new access-token signing key in the secret store and "_s
             u"exit;\n      running servers sign with it within a minute, old tokens stay valid\n"_s
+            // "=NAME": an action, not an option, so it must not read like "--key VALUE".
+            u"  --store-secret=NAME\n      Read the secret NAME (smtp-password, sms-auth-token or "_s
+            u"oauth-PROVIDER-client-secret:\n      the SMTP password, the SMS gateway token or a "_s
+            u"sign-in provider's client secret)\n      from standard input into the secret store "_s
+            u"and exit (restart the server to use it)\n"_s
             u"  --version\n      Print the version and exit\n"_s
             u"  -h, --help\n      Print this help and exit\n\n"_s
             u"The config file holds key = value lines with the keys above (without --); "_s
@@ -529,9 +614,10 @@ QString describe(const Config &config)
         text += u"# config file: "_s + config.configFile + u'\n';
     for (const Option &option : ConfigSchema::options()) {
         const Binding *binding = findBinding(option.key);
-        if (!binding)
+        const bool oauth = OAuthOptions::owns(option.key);
+        if (!binding && !oauth)
             continue; // `config`: a file cannot name another file
-        const QString value = binding->show(config);
+        const QString value = binding ? binding->show(config) : OAuthOptions::show(config, option.key);
         text += option.key + u" = "_s +
                 quoteIfNeeded(option.secret ? ConfigSchema::maskUrl(value) : value) + u'\n';
     }

@@ -18,9 +18,11 @@ struct LoadedConfig
         Version,     // --version: print ConfigLoader::versionText() and exit 0
         CheckConfig, // --check-config: print ConfigLoader::describe() and exit 0 (errors: exit 2)
         RotateJwtKey, // --rotate-jwt-key: make a new signing key (running servers pick it up)
+        StoreSecret,  // --store-secret NAME: read a value from stdin into the secret store
     };
     Config config;
     Action action = Action::Run;
+    QString secretName; // StoreSecret: the secret to write (smtp-password, sms-auth-token, …)
 };
 
 // Builds a Config from built-in defaults < config file < GATEHOUSE_* environment < flags.
@@ -55,6 +57,11 @@ QString versionText(const QString &programName);
 // The effective configuration as "key = value" lines in the syntax the config file accepts,
 // secrets masked (postgresql://app:****@db:5432/gh). `config` itself is left out.
 QString describe(const Config &config);
+
+// One value of a config file line, after its '=': "…" with \" and \\ escapes (then only a
+// comment may follow), or unquoted up to whitespace followed by # or ;. The console's Settings
+// page reads the file with it. Errors: CONFIG_INVALID (bad escape, unterminated quote).
+Result<QString> parseFileValue(const QString &rest);
 
 // Safe-to-log form of a database or Redis URL; see ConfigSchema::maskUrl.
 using ConfigSchema::maskUrl;

@@ -2,6 +2,7 @@
 
 #include "server/crypto/Crypto.h"
 #include "server/crypto/EcSigningKey.h"
+#include "server/crypto/RsaPublicKey.h"
 
 #include <QDateTime>
 #include <QJsonDocument>
@@ -112,7 +113,8 @@ Result<QJsonObject> verify(const QString &token, const QJsonArray &jwks,
     const QJsonValue alg = header->value(QLatin1String("alg"));
     if (!alg.isString())
         return fail(kMalformed, QStringLiteral("The JWT header has no \"alg\""));
-    if (alg.toString() != QLatin1String("ES256"))
+    const bool rs256 = options.acceptRs256 && alg.toString() == QLatin1String("RS256");
+    if (alg.toString() != QLatin1String("ES256") && !rs256)
         return fail(kAlgorithmUnsupported,
                     QStringLiteral("Only ES256 tokens are accepted (got \"%1\")")
                         .arg(alg.toString().left(16)));
@@ -142,7 +144,8 @@ Result<QJsonObject> verify(const QString &token, const QJsonArray &jwks,
         return fail(kMalformed, QStringLiteral("The JWT signature is not base64url"));
     // The signing input is the ASCII of the first two parts exactly as received.
     const QByteArray signingInput = view.first(secondDot).toLatin1();
-    if (!EcSigningKey::verifyEs256(*jwk, signingInput, *signature))
+    if (!(rs256 ? RsaPublicKey::verifyRs256(*jwk, signingInput, *signature)
+                : EcSigningKey::verifyEs256(*jwk, signingInput, *signature)))
         return fail(kSignatureInvalid, QStringLiteral("The token signature does not verify"));
 
     // --- claims (only parsed once the signature holds) ---------------------------------------

@@ -43,6 +43,9 @@ struct VerifyOptions
     QString audience;
     // An access token without "exp" never expires; refuse it unless told otherwise.
     bool requireExpiry = true;
+    // Also accept RS256 (RsaPublicKey), for the ID tokens of social sign-in providers; the
+    // key must then be an RSA JWK. Gatehouse's own access tokens stay ES256 only.
+    bool acceptRs256 = false;
 };
 
 // header {"alg":"ES256","kid":<key.kid()>,"typ":"JWT"}, claims as given; compact JSON, base64url

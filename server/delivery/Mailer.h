@@ -11,7 +11,10 @@
 // Email for the sign-in flows, sent by SMTP off the HTTP workers (one delivery thread with a
 // queue, retries with backoff). Messages are rendered from the templates in resources/mail
 // (`<name>.txt`, `<name>.html`, `<name>.subject`) with {{placeholders}} filled from `values`
-// (HTML-escaped in the HTML part). Thread-safe: any worker may call it.
+// (HTML-escaped in the HTML part). Every message also gets {{email}} (the recipient),
+// {{productName}} (smtp-from-name), {{publicUrl}} and {{signInUrl}} (default: publicUrl/ui/)
+// unless `values` sets them. Templates: "welcome" (firstName, lastName, signInUrl),
+// "email-verification" (code, minutes, firstName). Thread-safe: any worker may call it.
 class Mailer
 {
 public:

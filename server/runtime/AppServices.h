@@ -9,6 +9,9 @@
 
 class GeoLocator;
 class JwtKeyRing;
+class OAuthProviders;
+class Mailer;
+class SmsSender;
 class UserAgentParser;
 
 // Everything the workers share, built once at start-up by ServerRuntime and read-only after
@@ -27,4 +30,9 @@ struct AppServices
     // AES-256-GCM key for data encrypted at rest (TOTP secrets), from the secret store. Never
     // logged. Instances sharing one database must share it (see README, "Several instances").
     QByteArray dataEncryptionKey;
+    std::shared_ptr<Mailer> mailer;  // null: email not configured
+    std::shared_ptr<SmsSender> sms;  // null: SMS off
+    // Social sign-in providers, their discovery/JWKS caches and Apple's client secret
+    // (internally synchronised). Never null once built; no provider enabled = empty list.
+    std::shared_ptr<OAuthProviders> oauth;
 };

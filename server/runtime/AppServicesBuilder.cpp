@@ -5,9 +5,11 @@
 #include "models/database/PreparedStatements.h"
 #include "models/keys/PublicKeyRepository.h"
 #include "server/crypto/JwtKeyRing.h"
+#include "server/delivery/DeliveryServices.h"
 #include "server/device/GeoLocator.h"
 #include "server/device/UserAgentParser.h"
 #include "server/events/EventPublisher.h"
+#include "server/oauth/OAuthProviders.h"
 
 #include <QElapsedTimer>
 #include <QJsonArray>
@@ -96,6 +98,16 @@ Result<std::shared_ptr<AppServices>> build(const Config &config, SecretStore &se
     services->auth.accessTokenLifetimeSeconds = config.accessTokenLifetimeSeconds;
     services->sessions.lifetimeSeconds = config.sessionLifetimeSeconds;
     services->sessions.idleTimeoutSeconds = config.sessionIdleTimeoutSeconds;
+
+    // Email and SMS: their passwords come from the secret store, read once here.
+    if (Status delivery = DeliveryServices::build(config, secrets, *services); !delivery)
+        return delivery.error();
+
+    // Social sign-in: client secrets and Apple's .p8 key are read once here.
+    auto oauth = OAuthProviders::build(config, secrets, services->clock);
+    if (!oauth)
+        return oauth.error();
+    services->oauth = *oauth;
 
     Log::info(QStringLiteral("runtime.services_ready"),
               {{QStringLiteral("ms"), timer.elapsed()},

@@ -5,6 +5,7 @@
 #include "models/common/Log.h"
 #include "server/config/ConfigLoader.h"
 #include "server/crypto/JwtKeyRing.h"
+#include "server/delivery/SecretInput.h"
 #include "server/secrets/SecretStore.h"
 #include "server/secrets/SecretStoreFactory.h"
 
@@ -70,6 +71,8 @@ std::optional<int> handleConfig(const QString &program, Config *config)
         return 0;
     case LoadedConfig::Action::RotateJwtKey:
         return rotateJwtKey(program, loaded->config);
+    case LoadedConfig::Action::StoreSecret:
+        return SecretInput::storeFromStdin(program, loaded->config, loaded->secretName);
     case LoadedConfig::Action::Run:
         break;
     }

@@ -32,6 +32,9 @@ ServerRuntime::ServerRuntime(Config config, QObject *parent)
     : QObject(parent), m_config(std::move(config)), m_metrics(std::make_unique<Metrics>())
 {
     qRegisterMetaType<ServerStatus>();
+    // A child, so moveToThread (ServerController) takes the timer along: otherwise it stays in
+    // the constructing thread and start() from the runtime's thread is refused.
+    m_keyRefresh.setParent(this);
     m_keyRefresh.setInterval(60 * 1000);
     connect(&m_keyRefresh, &QTimer::timeout, this, [this] {
         if (!m_services)
@@ -100,6 +103,9 @@ Status ServerRuntime::prepare()
             m_status.redis = QStringLiteral("embedded: ") + m_redisUrl;
         }
     }
+    // The console opens its own connections to the same services (ServerStatus::connect…).
+    m_status.connectDatabaseUrl = m_databaseUrl;
+    m_status.connectRedisUrl = m_redisUrl;
     Log::info(QStringLiteral("runtime.services"),
               {{QStringLiteral("database"), ConfigLoader::maskUrl(m_databaseUrl)},
                {QStringLiteral("redis"), ConfigLoader::maskUrl(m_redisUrl)},

@@ -17,6 +17,10 @@ struct ServerStatus
     QString database;            // where PostgreSQL is (password masked)
     QString redis;               // where Redis is (password masked)
     QString dataDir;
+    // The real URLs (password included) once the services are up, for the console's own
+    // database and Redis connections. Never shown or logged: use `database` and `redis`.
+    QString connectDatabaseUrl;
+    QString connectRedisUrl;
     int schemaVersion = 0;
 
     static QString stateName(State state);

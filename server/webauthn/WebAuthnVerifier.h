@@ -10,6 +10,15 @@
 // over raw bytes: the routes decode the JSON (base64url) and keep challenges in Redis; this
 // decides whether a response is valid. Pure functions, thread-safe, no I/O.
 //
+// Status (webauthn engineer, for the passkeys flows): implemented in WebAuthnVerifier.cpp and
+// verified against the W3C Level 3 test vectors. Credential keys ES256 (P-256), EdDSA
+// (Ed25519), RS256; attestation formats none, packed (self and x5c), fido-u2f, apple and
+// android-key. The names below are stable. Inputs are bounded (attestationObject ≤ 64 KiB,
+// authenticatorData ≤ 16 KiB, clientDataJSON ≤ 16 KiB, signature ≤ 1 KiB); larger ones are
+// refused, never parsed. Attestation chains are checked for internal consistency only (no FIDO
+// MDS trust anchors). WEBAUTHN_CBOR_INVALID also covers an attestationObject that is not
+// exactly {fmt, attStmt, authData}; an assertion with AT set is refused.
+//
 // Error codes (the message says exactly which check failed): WEBAUTHN_CLIENT_DATA_INVALID,
 // WEBAUTHN_TYPE_MISMATCH, WEBAUTHN_CHALLENGE_MISMATCH, WEBAUTHN_ORIGIN_NOT_ALLOWED,
 // WEBAUTHN_CROSS_ORIGIN, WEBAUTHN_RP_ID_MISMATCH, WEBAUTHN_USER_NOT_PRESENT,

@@ -56,6 +56,7 @@ const QList<ColumnSpec> &expectedColumns()
         {s("users"), s("created_at"), kTimestamptz, -1, false, now},
         {s("users"), s("updated_at"), kTimestamptz, -1, false, now},
         {s("users"), s("last_login_at"), kTimestamptz, -1, true, no},
+        {s("users"), s("totp_last_step"), s("bigint"), -1, true, no}, // V0004: TOTP replay
 
         {s("auth_providers"), s("id"), integer, -1, false,
          s("nextval('auth_providers_id_seq'::regclass)")}, // SERIAL
@@ -75,6 +76,11 @@ const QList<ColumnSpec> &expectedColumns()
         {s("passkey_credentials"), s("transports"), jsonb, -1, true, no},
         {s("passkey_credentials"), s("created_at"), kTimestamptz, -1, false, now},
         {s("passkey_credentials"), s("last_used_at"), kTimestamptz, -1, true, no},
+        // V0005: name, what the authenticator said at registration, clone suspicion.
+        {s("passkey_credentials"), s("name"), kVarchar, 64, true, no},
+        {s("passkey_credentials"), s("aaguid"), uuid, -1, true, no},
+        {s("passkey_credentials"), s("attestation_format"), kVarchar, 32, true, no},
+        {s("passkey_credentials"), s("clone_suspected_at"), kTimestamptz, -1, true, no},
 
         {s("sessions"), s("id"), kVarchar, 64, false, no},
         {s("sessions"), s("user_id"), uuid, -1, false, no},
@@ -172,6 +178,16 @@ const IndexSpec kIndexes[] = {
     {"sessions", "idx_sessions_status", "status", false},
     {"sessions", "idx_sessions_expires_at", "expires_at", false},
     {"sessions", "idx_sessions_revoked_at", "revoked_at", false}, // V0003 (partial)
+    {"sessions", "idx_sessions_created_at_id", "created_at,id", false},            // V0007 (console)
+    {"sessions", "idx_sessions_last_activity_id", "last_activity_at,id", false},    // V0007
+    {"sessions", "idx_sessions_ip_inet", "((ip)::inet)", false},                    // V0007
+    {"sessions", "idx_sessions_country_created", "location_country,created_at", false}, // V0007
+    {"sessions", "idx_sessions_browser_created", "browser,created_at", false},      // V0007
+    {"users", "idx_users_email_prefix", "lower((email)::text)text_pattern_ops", false}, // V0007
+    {"users", "idx_users_first_name_prefix", "lower((first_name)::text)text_pattern_ops", false},
+    {"users", "idx_users_last_name_prefix", "lower((last_name)::text)text_pattern_ops", false},
+    {"users", "idx_users_display_name_prefix", "lower((display_name)::text)text_pattern_ops", false},
+    {"users", "idx_users_created_at_id", "created_at,id", false},                   // V0007
     {"jwt_public_keys", "jwt_public_keys_pkey", "kid", true},
     {"jwt_public_keys", "idx_jwt_public_keys_retired_at", "retired_at", false},
     {"schema_migrations", "schema_migrations_pkey", "version", true},
@@ -442,10 +458,12 @@ void TestSchema::indexes()
     QVERIFY2(query.next(), "index missing");
     QTEST(query.value(0).toString(), "table");
 
-    // pg_indexes gives the definition as SQL; a btree index over columns only (no
-    // expressions; a partial index's WHERE is allowed) looks exactly like this.
+    // pg_indexes gives the definition as SQL; a btree index over columns or simple expressions
+    // (up to two levels of parentheses, as V0007's lower(email) and ip::inet; a partial
+    // index's WHERE is allowed) looks exactly like this.
     static const QRegularExpression definition(QStringLiteral(
-        "^CREATE (UNIQUE )?INDEX (\\S+) ON public\\.(\\S+) USING btree \\(([^()]*)\\)( WHERE .*)?$"));
+        "^CREATE (UNIQUE )?INDEX (\\S+) ON public\\.(\\S+) USING btree "
+        "\\(((?:[^()]|\\((?:[^()]|\\([^()]*\\))*\\))*)\\)( WHERE .*)?$"));
     const QString indexdef = query.value(1).toString();
     const QRegularExpressionMatch match = definition.match(indexdef);
     QVERIFY2(match.hasMatch(), qPrintable(indexdef));

@@ -192,11 +192,13 @@ else
 fi
 
 server_depends=$(dpkg-deb -f "$server_deb" Depends)
-if [[ "$server_depends" == *libqt6widgets* || "$server_depends" == *libqt6gui* ]]; then
-  fail "gatehoused does not depend on Qt Widgets or Gui" "$server_depends"
+# Qt Gui is linked for QImage alone (avatar decoding, no display); Widgets stays out.
+if [[ "$server_depends" == *libqt6widgets* ]]; then
+  fail "gatehoused does not depend on Qt Widgets" "$server_depends"
 else
-  pass "gatehoused does not depend on Qt Widgets or Gui"
+  pass "gatehoused does not depend on Qt Widgets"
 fi
+check "gatehoused depends on the WebP image plugin" grep -q 'qt6-image-formats-plugins' <<<"$server_depends"
 check "gatehoused depends on adduser" grep -q 'adduser' <<<"$server_depends"
 check "gatehoused ships its config as a conffile" \
   grep -qx '/etc/gatehouse/gatehoused.conf' < <(dpkg-deb --ctrl-tarfile "$server_deb" | tar -xO ./conffiles)

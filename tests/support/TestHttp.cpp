@@ -31,6 +31,8 @@ TestHttpResponse request(const QByteArray &method, const QUrl &url, const QByteA
     QNetworkAccessManager manager;
     QNetworkRequest request(url);
     request.setTransferTimeout(timeoutMs);
+    // Qt 6 follows redirects by default; tests must see what the server itself answered.
+    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
     for (const auto &[key, value] : headers)
         request.setRawHeader(key, value);
     QNetworkReply *reply = manager.sendCustomRequest(request, method, body);
