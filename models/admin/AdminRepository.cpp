@@ -110,14 +110,7 @@ Result<std::optional<User>> AdminRepository::setStatus(const QString &userId, co
 {
     if (!UserRepository::isUuid(userId))
         return std::optional<User>{};
-    auto query = m_sql.run(QStringLiteral("UPDATE users u SET status = ?, updated_at = NOW() WHERE u.id = ?::uuid "
-                                          "RETURNING ") + SqlRows::UserColumns,
-                           {status, userId});
-    if (!query)
-        return query.error();
-    if (!(*query)->next())
-        return std::optional<User>{};
-    User user = SqlRows::readUser(**query);
-    (*query)->finish();
-    return std::optional<User>{std::move(user)};
+    return SqlRows::oneUser(m_sql.run(QStringLiteral("UPDATE users u SET status = ?, updated_at = NOW() "
+                                                     "WHERE u.id = ?::uuid RETURNING ") + SqlRows::UserColumns,
+                                      {status, userId}));
 }

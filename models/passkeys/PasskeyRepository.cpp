@@ -190,19 +190,11 @@ Result<User> PasskeyRepository::createUserWithPasskey(UserRepository &users, con
 Result<std::optional<User>> PasskeyRepository::recordUse(const QString &id, quint32 counter, bool backedUp,
                                                          const QDateTime &now)
 {
-    auto query = m_sql.run(QStringLiteral("WITH used AS (UPDATE passkey_credentials SET counter = ?, "
+    return SqlRows::oneUser(m_sql.run(QStringLiteral("WITH used AS (UPDATE passkey_credentials SET counter = ?, "
                                           "backed_up = ?, last_used_at = ? WHERE id = ? RETURNING user_id) "
                                           "SELECT ") +
                                SqlRows::UserColumns + QStringLiteral(" FROM users u JOIN used ON u.id = used.user_id"),
-                           {storedCounter(counter), backedUp, now.toUTC(), id});
-    if (!query)
-        return query.error();
-    QSqlQuery *q = *query;
-    if (!q->next())
-        return std::optional<User>{};
-    User user = SqlRows::readUser(*q);
-    q->finish();
-    return std::optional<User>{std::move(user)};
+                           {storedCounter(counter), backedUp, now.toUTC(), id}));
 }
 
 Status PasskeyRepository::flagCloneSuspected(const QString &id, const QDateTime &now)

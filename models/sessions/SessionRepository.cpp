@@ -68,6 +68,18 @@ User readUser(const QSqlQuery &q, int f)
     return u;
 }
 
+Result<std::optional<User>> oneUser(const Result<QSqlQuery *> &query)
+{
+    if (!query)
+        return query.error();
+    QSqlQuery *q = *query;
+    if (!q->next())
+        return std::optional<User>{};
+    User user = readUser(*q);
+    q->finish();
+    return std::optional<User>{std::move(user)};
+}
+
 } // namespace SqlRows
 
 namespace {
@@ -85,29 +97,21 @@ QVariant uuid(const QString &text)
 
 Status SessionRepository::create(const Session &session)
 {
-    QSqlDatabase &db = m_sql.database();
-    if (!db.transaction())
-        return makeError(QStringLiteral("DATABASE_UNAVAILABLE"), QStringLiteral("cannot begin a transaction"));
+    // One statement (a data-modifying CTE is atomic on its own): no BEGIN/COMMIT round trips on
+    // the sign-in path, which every flow ends in.
     auto inserted = m_sql.run(
-        QStringLiteral("INSERT INTO sessions (id, user_id, status, user_agent, ip, browser, os, device, "
-                       "location_country, location_city, location_timezone, created_at, expires_at, "
-                       "last_activity_at) VALUES (?, ?::uuid, 'active', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+        QStringLiteral("WITH created AS (INSERT INTO sessions (id, user_id, status, user_agent, ip, browser, os, "
+                       "device, location_country, location_city, location_timezone, created_at, expires_at, "
+                       "last_activity_at) VALUES (?, ?::uuid, 'active', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                       "RETURNING user_id, created_at) "
+                       "UPDATE users SET last_login_at = created.created_at FROM created "
+                       "WHERE users.id = created.user_id"),
         {session.id, uuid(session.userId), session.userAgent, session.ip, nullable(session.browser),
          nullable(session.os), nullable(session.device), nullable(session.country),
          nullable(session.city), nullable(session.timezone), session.createdAt, session.expiresAt,
          session.lastActivityAt});
-    if (!inserted) {
-        db.rollback();
+    if (!inserted)
         return inserted.error();
-    }
-    auto updated = m_sql.run(QStringLiteral("UPDATE users SET last_login_at = ? WHERE id = ?::uuid"),
-                             {session.createdAt, uuid(session.userId)});
-    if (!updated) {
-        db.rollback();
-        return updated.error();
-    }
-    if (!db.commit())
-        return makeError(QStringLiteral("DATABASE_ERROR"), QStringLiteral("commit failed"));
     return {};
 }
 

@@ -20,7 +20,7 @@ public:
 
     explicit SessionRepository(PreparedStatements &statements) : m_sql(statements) {}
 
-    // Inserts the session and sets users.last_login_at, in one transaction.
+    // Inserts the session and sets users.last_login_at, in one statement.
     Status create(const Session &session);
     // The session check's one indexed read (primary key), joined with its user.
     Result<std::optional<SessionWithUser>> findWithUser(const QString &id);
@@ -55,4 +55,7 @@ extern const QString SessionColumns; // s.id, s.user_id, … (16 columns, alias 
 extern const QString UserColumns;    // u.id, u.email, … (16 columns, alias u)
 Session readSession(const QSqlQuery &query, int first = 0);
 User readUser(const QSqlQuery &query, int first = 0);
+// The first row of a statement that selects or returns UserColumns: the user, nothing when no
+// row came back, or the statement's error.
+Result<std::optional<User>> oneUser(const Result<QSqlQuery *> &query);
 } // namespace SqlRows

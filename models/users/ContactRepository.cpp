@@ -7,15 +7,7 @@
 
 Result<std::optional<User>> ContactRepository::updateOne(const QString &sql, const QVariantList &values)
 {
-    auto query = m_sql.run(sql + SqlRows::UserColumns, values);
-    if (!query)
-        return query.error();
-    QSqlQuery *q = *query;
-    if (!q->next())
-        return std::optional<User>{};
-    User user = SqlRows::readUser(*q);
-    q->finish();
-    return std::optional<User>{std::move(user)};
+    return SqlRows::oneUser(m_sql.run(sql + SqlRows::UserColumns, values));
 }
 
 Result<std::optional<User>> ContactRepository::markEmailVerified(const QString &userId, const QString &email)

@@ -45,7 +45,7 @@ Result<std::optional<User>> ProfileRepository::update(const QString &userId,
                                                       const ProfileChanges &changes,
                                                       const QDateTime &at)
 {
-    auto query = m_sql.run(
+    return SqlRows::oneUser(m_sql.run(
         QStringLiteral("UPDATE users u SET "
                        "first_name = CASE WHEN ? THEN ? ELSE u.first_name END, "
                        "last_name = CASE WHEN ? THEN ? ELSE u.last_name END, "
@@ -57,15 +57,7 @@ Result<std::optional<User>> ProfileRepository::update(const QString &userId,
          changes.lastName.has_value(), changes.lastName.value_or(QString()),
          changes.displayName.has_value(), textOrNull(changes.displayName.value_or(QString())),
          changes.metadata.has_value(), jsonOrNull(changes.metadata.value_or(QJsonObject())),
-         at.toUTC(), userId});
-    if (!query)
-        return query.error();
-    QSqlQuery *q = *query;
-    if (!q->next())
-        return std::optional<User>{};
-    User user = SqlRows::readUser(*q);
-    q->finish();
-    return std::optional<User>{std::move(user)};
+         at.toUTC(), userId}));
 }
 
 Result<std::optional<QString>> ProfileRepository::setAvatar(const QString &userId,

@@ -36,17 +36,9 @@ Result<std::optional<TotpRepository::Account>> TotpRepository::find(const QStrin
 
 Result<std::optional<User>> TotpRepository::useStep(const QString &userId, qint64 step)
 {
-    auto query = m_sql.run(
+    return SqlRows::oneUser(m_sql.run(
         QStringLiteral("UPDATE users u SET totp_last_step = ? WHERE u.id = ?::uuid "
                        "AND (u.totp_last_step IS NULL OR u.totp_last_step < ?) RETURNING ") +
             SqlRows::UserColumns,
-        {step, userId, step});
-    if (!query)
-        return query.error();
-    QSqlQuery *q = *query;
-    if (!q->next())
-        return std::optional<User>{};
-    User user = SqlRows::readUser(*q);
-    q->finish();
-    return std::optional<User>{std::move(user)};
+        {step, userId, step}));
 }

@@ -44,15 +44,7 @@ bool UserRepository::isUuid(const QString &text)
 
 Result<std::optional<User>> UserRepository::findOne(const QString &sql, const QVariantList &values)
 {
-    auto query = m_sql.run(sql, values);
-    if (!query)
-        return query.error();
-    QSqlQuery *q = *query;
-    if (!q->next())
-        return std::optional<User>{};
-    User user = SqlRows::readUser(*q);
-    q->finish();
-    return std::optional<User>{std::move(user)};
+    return SqlRows::oneUser(m_sql.run(sql, values));
 }
 
 Result<std::optional<User>> UserRepository::findById(const QString &id)

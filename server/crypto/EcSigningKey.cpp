@@ -15,19 +15,11 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include "OpenSslOwned.h"
+
 namespace {
 
-struct OpenSslFree
-{
-    void operator()(EVP_PKEY *p) const { EVP_PKEY_free(p); }
-    void operator()(EVP_PKEY_CTX *p) const { EVP_PKEY_CTX_free(p); }
-    void operator()(EVP_MD_CTX *p) const { EVP_MD_CTX_free(p); }
-    void operator()(BIGNUM *p) const { BN_free(p); }
-    void operator()(ECDSA_SIG *p) const { ECDSA_SIG_free(p); }
-    void operator()(OSSL_ENCODER_CTX *p) const { OSSL_ENCODER_CTX_free(p); }
-    void operator()(PKCS8_PRIV_KEY_INFO *p) const { PKCS8_PRIV_KEY_INFO_free(p); }
-};
-template <typename T> using Owned = std::unique_ptr<T, OpenSslFree>;
+using Crypto::Owned;
 
 // OpenSSL's short name for P-256.
 constexpr char kGroupName[] = "prime256v1";

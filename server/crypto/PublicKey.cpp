@@ -12,19 +12,10 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
+#include "OpenSslOwned.h"
+
 namespace Crypto {
 namespace {
-
-struct OpenSslFree
-{
-    void operator()(EVP_PKEY *p) const { EVP_PKEY_free(p); }
-    void operator()(EVP_PKEY_CTX *p) const { EVP_PKEY_CTX_free(p); }
-    void operator()(EVP_MD_CTX *p) const { EVP_MD_CTX_free(p); }
-    void operator()(BIGNUM *p) const { BN_free(p); }
-    void operator()(OSSL_PARAM_BLD *p) const { OSSL_PARAM_BLD_free(p); }
-    void operator()(OSSL_PARAM *p) const { OSSL_PARAM_free(p); }
-};
-template <typename T> using Owned = std::unique_ptr<T, OpenSslFree>;
 
 const unsigned char *bytes(QByteArrayView view)
 {
