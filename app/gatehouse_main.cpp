@@ -2,6 +2,7 @@
 // gatehoused, so one command works on a workstation and on a server.
 #include "keychain/KeychainSecretStore.h"
 #include "server/runtime/HeadlessMain.h"
+#include "server/runtime/ProcessEnvironment.h"
 #include "server/runtime/ServerController.h"
 #include "ui/MainWindow.h"
 #include "ui/pages/SettingsPage.h"
@@ -23,6 +24,7 @@ bool hasDisplay()
 
 int main(int argc, char *argv[])
 {
+    ProcessEnvironment::pinLocalTimeZone();
     if (!hasDisplay()) {
         QCoreApplication app(argc, argv);
         QCoreApplication::setApplicationName(QStringLiteral("gatehouse"));
