@@ -16,11 +16,7 @@ void begin(WorkerContext &context, const User &user, const HttpExchange &exchang
         return;
     }
     WorkerContext *ctx = &context;
-    // Empty, never null: a client without User-Agent would otherwise bind NULL into the
-    // NOT NULL sessions.user_agent and fail the sign-in with a 500.
-    QString userAgent = QString::fromUtf8(exchange.header("User-Agent"));
-    if (userAgent.isNull())
-        userAgent = QStringLiteral("");
+    const QString userAgent = QString::fromUtf8(exchange.header("User-Agent"));
     context.sessions().create(user, userAgent, exchange.clientAddress(),
                               [ctx, user, done = std::move(done)](Result<SessionService::Created> created) {
         if (!created) {

@@ -93,7 +93,9 @@ void SessionService::create(const User &user, const QString &userAgent, const QH
     Session &s = created.session;
     s.id = idForToken(created.token);
     s.userId = user.id;
-    s.userAgent = userAgent.left(4096);
+    // Empty, never null: a null QString binds as SQL NULL, and sessions.user_agent is NOT NULL,
+    // so a client without a User-Agent header would fail its sign-in with a 500.
+    s.userAgent = userAgent.isNull() ? QStringLiteral("") : userAgent.left(4096);
     s.ip = client.toString();
     if (m_deps.userAgents) {
         const ParsedUserAgent parsed = m_deps.userAgents->parse(userAgent);
